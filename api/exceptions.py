@@ -1,0 +1,46 @@
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than 5 MB."
+    default_code = "request_too_large"
+
+
+MISSING_KEY = (
+    "Authentication credentials were not provided. Send a secret key as "
+    "'Authorization: Bearer pivra_sk_…' (create one in Settings → Security)."
+)
+
+
+def json_exception_handler(exc, context):
+    """Every API error is JSON: `{"detail", "code"}`, or DRF's field errors for validation."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        exc.detail = exceptions.ErrorDetail(MISSING_KEY, code="not_authenticated")
+    elif isinstance(exc, exceptions.Throttled):
+        exc.detail = exceptions.ErrorDetail(_throttled_message(exc, context), code="rate_limited")
+
+    response = exception_handler(exc, context)
+    if response is None or isinstance(exc, exceptions.ValidationError):
+        return response
+    detail = exc.detail
+    if isinstance(detail, (list, dict)):  # an APIException raised with structured detail
+        return response
+    response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or exc.default_code}
+    return response
+
+
+def _throttled_message(exc, context):
+    request = context["request"]
+    plan = request.auth.account.plan
+    return (
+        f"Too many requests: the {plan.name} plan allows {plan.api_requests_per_minute} API requests "
+        f"a minute. Retry in {exc.wait} seconds."
+    )

@@ -1,0 +1,21 @@
+from rest_framework.throttling import BaseThrottle
+
+from apikeys.models import ApiKey
+
+from . import ratelimit
+
+
+class PlanRateThrottle(BaseThrottle):
+    """API requests a minute per account, as its plan allows."""
+
+    def allow_request(self, request, view):
+        api_key = request.auth
+        if not isinstance(api_key, ApiKey):
+            return True
+        limit = api_key.account.plan.api_requests_per_minute
+        if not limit:
+            return True
+        return ratelimit.count_request(api_key.account_id) <= limit
+
+    def wait(self):
+        return ratelimit.seconds_until_next_window()

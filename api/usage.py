@@ -1,0 +1,72 @@
+"""What an account has used of its plan's limits."""
+
+from datetime import datetime, timezone as dt_timezone
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import Membership
+from chatbots.models import Chatbot, Message
+from sources.models import Source
+
+from . import ratelimit
+
+
+def current_period(now=None):
+    """The calendar month (UTC) that monthly limits count in: (start, end)."""
+    now = now or timezone.now()
+    start = datetime(now.year, now.month, 1, tzinfo=dt_timezone.utc)
+    end = datetime(now.year + (now.month == 12), now.month % 12 + 1, 1, tzinfo=dt_timezone.utc)
+    return start, end
+
+
+def messages_used(account, since, chatbot=None):
+    messages = Message.objects.filter(
+        conversation__account=account, role=Message.Role.USER, created_at__gte=since
+    )
+    if chatbot is not None:
+        messages = messages.filter(conversation__chatbot=chatbot)
+    return messages.count()
+
+
+def knowledge_characters_used(account, chatbot=None):
+    sources = Source.objects.for_account(account)
+    if chatbot is not None:
+        sources = sources.filter(chatbot=chatbot)
+    return sources.aggregate(total=Sum("character_count"))["total"] or 0
+
+
+def usage_report(account, chatbot=None):
+    plan = account.plan
+    start, end = current_period()
+    report = {
+        "plan": {"code": plan.code, "name": plan.name},
+        "period": {"start": start, "end": end},
+        "limits": {
+            "message_credits": {
+                "used": messages_used(account, start, chatbot),
+                "limit": plan.monthly_message_credits,
+                "resets_at": end,
+            },
+            "knowledge_characters": {
+                "used": knowledge_characters_used(account, chatbot),
+                "limit": plan.max_knowledge_characters,
+            },
+        },
+    }
+    limits = report["limits"]
+    if chatbot is None:
+        limits["chatbots"] = {"used": Chatbot.objects.for_account(account).count(), "limit": plan.max_chatbots}
+        limits["team_members"] = {
+            "used": Membership.objects.filter(account=account).count(),
+            "limit": plan.max_members,
+        }
+        limits["api_requests_per_minute"] = {
+            "used": ratelimit.requests_this_window(account.pk),
+            "limit": plan.api_requests_per_minute,
+            "resets_at": ratelimit.current_window_ends_at(),
+        }
+    else:
+        report["chatbot"] = {"id": chatbot.pk, "name": chatbot.name}
+        limits["sources"] = {"used": Source.objects.filter(chatbot=chatbot).count(), "limit": None}
+    return report

@@ -1,0 +1,63 @@
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+
+from . import cache, crypto
+from .models import ApiKey
+
+REALM = 'Bearer realm="api"'
+
+
+class InvalidApiKey(exceptions.AuthenticationFailed):
+    default_code = "invalid_api_key"
+
+    def __init__(self, presented):
+        # One message for malformed, unknown and revoked keys: no oracle telling which.
+        super().__init__(
+            f"Invalid API key ({crypto.mask(presented)}). Check that you copied the whole key "
+            "and that it has not been revoked."
+        )
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer pivra_sk_…`. The request acts as the key (`request.auth`), whose
+    account scopes everything; `request.user` is anonymous."""
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header.strip():
+            return None
+        parts = header.split()
+        if len(parts) != 2 or parts[0].lower() != "bearer":
+            raise InvalidApiKey(parts[-1] if parts else "")
+        presented = parts[1]
+        if presented.startswith(crypto.EMBED_KEY_PREFIX):
+            raise exceptions.AuthenticationFailed(
+                "Embed keys (pivra_pk_…) are for the chat widget only. Use a secret key "
+                "(pivra_sk_…) from Settings → Security.",
+                code="embed_key_not_allowed",
+            )
+        if not crypto.is_well_formed(presented):
+            raise InvalidApiKey(presented)
+        api_key = self._find_active(crypto.hash_key(presented))
+        if api_key is None:
+            raise InvalidApiKey(presented)
+        api_key.record_use()
+        return AnonymousUser(), api_key
+
+    def _find_active(self, key_hash):
+        cached = cache.get(key_hash)
+        if cached == cache.REVOKED:
+            return None
+        if cached is not None:
+            return cached
+        api_key = ApiKey.objects.select_related("account__plan").filter(
+            key_hash=key_hash, revoked_at__isnull=True
+        ).first()
+        if api_key is not None:
+            cache.remember(key_hash, api_key)
+        return api_key
+
+    def authenticate_header(self, request):
+        if request.META.get("HTTP_AUTHORIZATION", "").strip():
+            return f'{REALM}, error="invalid_token"'
+        return REALM

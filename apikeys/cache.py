@@ -1,0 +1,50 @@
+"""An optional cache of verified keys in the shared Django cache (Redis).
+
+Only enabled when a shared cache is configured (`API_KEY_CACHE_ENABLED`): a per-process cache
+would keep a revoked key alive on other workers. Revocation writes a tombstone rather than
+deleting, and lookups fill the cache with `add`, so a request that read the row just before the
+revocation committed cannot put the key back.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+
+REVOKED = "revoked"
+
+
+def _entry_key(key_hash):
+    return f"apikeys:verified:{key_hash}"
+
+
+def enabled():
+    return settings.API_KEY_CACHE_ENABLED
+
+
+def get(key_hash):
+    return cache.get(_entry_key(key_hash)) if enabled() else None
+
+
+def remember(key_hash, api_key):
+    if enabled():
+        cache.add(_entry_key(key_hash), api_key, settings.API_KEY_CACHE_SECONDS)
+
+
+def forget(key_hashes):
+    """Drop cached entries, e.g. after an account's plan changed."""
+    if enabled():
+        cache.delete_many([_entry_key(h) for h in key_hashes])
+
+
+def forget_revoked(key_hash):
+    if enabled():
+        cache.set(_entry_key(key_hash), REVOKED, settings.API_KEY_CACHE_SECONDS * 2)
+
+
+def claim_last_used_write(key_id, period):
+    """With a shared cache, let one request per key per period write last_used_at.
+
+    Without one, the conditional UPDATE on the freshly read row is the guard.
+    """
+    if not enabled():
+        return True
+    return cache.add(f"apikeys:last-used:{key_id}", 1, int(period.total_seconds()))

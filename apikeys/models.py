@@ -1,0 +1,124 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.ids import PublicIdField
+from accounts.models import Account, AuditEvent
+from accounts.scoping import AccountScopedQuerySet
+
+from . import cache, crypto
+
+# A busy integration must not turn every GET into a row update.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class ApiKeyQuerySet(AccountScopedQuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
+    def create_key(self, *, account, label, created_by=None, ip_address=None):
+        """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored."""
+        raw_key = crypto.generate_secret_key()
+        with transaction.atomic():
+            api_key = self.create(
+                account=account,
+                label=label,
+                created_by=created_by,
+                last_four=raw_key[-4:],
+                key_hash=crypto.hash_key(raw_key),
+                hash_algorithm=crypto.HASH_ALGORITHM,
+            )
+            AuditEvent.record(
+                account=account,
+                action=AuditEvent.Action.API_KEY_CREATED,
+                actor=created_by,
+                target_id=api_key.pk,
+                target_description=api_key.description,
+                ip_address=ip_address,
+            )
+        return api_key, raw_key
+
+
+class ApiKey(models.Model):
+    id = PublicIdField(prefix="key")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    label = models.CharField(max_length=100)
+    last_four = models.CharField(max_length=4)
+    key_hash = models.CharField(max_length=128, unique=True)
+    hash_algorithm = models.CharField(max_length=20, default=crypto.HASH_ALGORITHM)
+    # Keys belong to the account, not the person: they outlive their creator.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ApiKeyManager()
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"], name="apikey_account_newest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "label"],
+                condition=Q(revoked_at__isnull=True),
+                name="apikey_unique_active_label",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} ({self.hint})"
+
+    @property
+    def hint(self):
+        return f"{crypto.SECRET_KEY_PREFIX}…{self.last_four}"
+
+    @property
+    def description(self):
+        return f"{self.label} ({self.hint})"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None
+
+    def revoke(self, *, by=None, ip_address=None):
+        """Revoke now. Returns False if it was already revoked. Effective on every worker once this returns."""
+        with transaction.atomic():
+            revoked = ApiKey.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now(), revoked_by=by if by and by.is_authenticated else None
+            )
+            if revoked:
+                AuditEvent.record(
+                    account=self.account,
+                    action=AuditEvent.Action.API_KEY_REVOKED,
+                    actor=by,
+                    target_id=self.pk,
+                    target_description=self.description,
+                    ip_address=ip_address,
+                )
+        # After the commit, so no concurrent request can re-cache the key as active.
+        cache.forget_revoked(self.key_hash)
+        self.refresh_from_db(fields=["revoked_at", "revoked_by"])
+        return bool(revoked)
+
+    def record_use(self, now=None):
+        """Set last_used_at at most once a minute, with one conditional UPDATE."""
+        now = now or timezone.now()
+        if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION:
+            return
+        if not cache.claim_last_used_write(self.pk, LAST_USED_RESOLUTION):
+            return
+        ApiKey.objects.filter(pk=self.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+        self.last_used_at = now

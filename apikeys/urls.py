@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.security, name="security"),
+    path("keys/<str:key_id>/revoke/", views.revoke, name="revoke_key"),
+]

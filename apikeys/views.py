@@ -1,0 +1,90 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
+
+from accounts.context import client_ip, current_membership
+from accounts.models import AuditEvent
+
+from .forms import CreateApiKeyForm
+from .models import ApiKey
+
+RECENT_EVENTS = 20
+
+
+def _membership_or_404(request):
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any account.")
+    return membership
+
+
+def _render_security(request, membership, form, new_key=None, status=200):
+    account = membership.account
+    context = {
+        "form": form,
+        "new_key": new_key,
+        "can_manage": membership.can_manage_keys,
+        "plan_allows_keys": account.plan.api_keys_allowed,
+        "api_keys": ApiKey.objects.for_account(account).select_related("created_by"),
+        "audit_events": AuditEvent.objects.for_account(account)[:RECENT_EVENTS],
+    }
+    return render(request, "apikeys/security.html", context, status=status)
+
+
+@sensitive_variables("raw_key")
+@sensitive_post_parameters()
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+def security(request):
+    membership = _membership_or_404(request)
+    account = membership.account
+    if request.method == "GET":
+        return _render_security(request, membership, CreateApiKeyForm(account=account))
+
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can create API keys.")
+    form = CreateApiKeyForm(request.POST, account=account)
+    if not account.plan.api_keys_allowed:
+        form.add_error(None, f"API keys need the Starter plan or above; this account is on {account.plan.name}.")
+        return _render_security(request, membership, form, status=403)
+    if not form.is_valid():
+        return _render_security(request, membership, form, status=400)
+    try:
+        api_key, raw_key = ApiKey.objects.create_key(
+            account=account,
+            label=form.cleaned_data["label"],
+            created_by=request.user,
+            ip_address=client_ip(request),
+        )
+    except IntegrityError:  # a concurrent request took the same label
+        form.add_error("label", "An active key already has this label. Choose another label.")
+        return _render_security(request, membership, form, status=400)
+    # The key is shown in this response only: never in a redirect, the session or a message.
+    return _render_security(
+        request, membership, CreateApiKeyForm(account=account), new_key={"api_key": api_key, "raw": raw_key}
+    )
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+def revoke(request, key_id):
+    membership = _membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can revoke API keys.")
+    api_key = get_object_or_404(ApiKey.objects.for_account(membership.account), pk=key_id)
+    if request.method == "POST":
+        if api_key.revoke(by=request.user, ip_address=client_ip(request)):
+            messages.success(request, f"Revoked {api_key.label}. Requests with it are refused from now on.")
+        return redirect("security")
+    return render(request, "apikeys/confirm_revoke.html", {"api_key": api_key})

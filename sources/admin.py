@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from .models import Source
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "type", "status", "character_count", "chatbot", "account", "created_at"]
+    list_filter = ["type", "status"]
+    list_select_related = ["chatbot", "account"]
+    search_fields = ["id", "title", "url", "chatbot__name", "account__name"]
+    readonly_fields = ["id", "account", "character_count", "created_at", "updated_at", "processing_started_at"]
+    autocomplete_fields = ["chatbot"]
+
+    def save_model(self, request, obj, form, change):
+        obj.account = obj.chatbot.account
+        super().save_model(request, obj, form, change)

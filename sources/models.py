@@ -1,0 +1,62 @@
+from django.db import models
+from django.utils import timezone
+
+from accounts.ids import PublicIdField
+from accounts.models import Account
+from accounts.scoping import AccountScopedQuerySet
+from chatbots.models import Chatbot
+
+
+class SourceQuerySet(AccountScopedQuerySet):
+    def ready(self):
+        return self.filter(status=Source.Status.READY)
+
+
+class Source(models.Model):
+    """A knowledge source of a chatbot. For a Q&A source, `title` is the question and `content`
+    the answer."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        QA = "qa", "Q&A"
+        URL = "url", "URL"
+        FILE = "file", "File"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    id = PublicIdField(prefix="src")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="sources")
+    chatbot = models.ForeignKey(Chatbot, on_delete=models.CASCADE, related_name="sources")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    title = models.CharField(max_length=500, blank=True)
+    content = models.TextField(blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    character_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="source_account_newest"),
+            models.Index(fields=["chatbot", "status"], name="source_chatbot_status"),
+            models.Index(fields=["status", "created_at"], name="source_queue"),
+        ]
+
+    def __str__(self):
+        return self.title or self.url or self.id
+
+    def save(self, *args, **kwargs):
+        self.character_count = len(self.title) + len(self.content) if self.type == self.Type.QA else len(self.content)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "character_count"}
+        super().save(*args, **kwargs)
