@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sources",
     "leads",
     "api",
+    "widget",
     "demo",
 ]
 

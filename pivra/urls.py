@@ -16,4 +16,5 @@ urlpatterns = [
     path("install/", chatbot_views.install, name="install"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("widget/v1/", include("widget.urls")),
 ]
