@@ -2,7 +2,8 @@
 
 Every resource viewset derives from AccountScopedViewSet: its queryset always starts from
 `Model.objects.for_account(request.auth.account)`, and a subclass may only narrow it through
-`scope_queryset`. Defining `get_queryset` in a subclass is refused at import time.
+`scope_queryset`. Defining `get_queryset` in a subclass is refused at import time, and so is a
+subclass whose create would not set the account (list AccountScopedViewSet before the mixins).
 """
 
 from rest_framework import viewsets
@@ -15,12 +16,16 @@ class AccountScopedViewSet(viewsets.GenericViewSet):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__ or "queryset" in cls.__dict__:
             raise TypeError(f"{cls.__name__} must narrow scope_queryset(), not replace get_queryset().")
+        if cls.perform_create is not AccountScopedViewSet.perform_create:
+            raise TypeError(f"{cls.__name__} must list AccountScopedViewSet before the mixins.")
 
     @property
     def account(self):
         return self.request.auth.account
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no account
+            return self.model.objects.none()
         return self.scope_queryset(self.model.objects.for_account(self.account))
 
     def scope_queryset(self, queryset):

@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+
+class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id to an object of the request's account. Another account's id is refused
+    exactly like one that does not exist."""
+
+    default_error_messages = {
+        "does_not_exist": "No {model_name} with id '{pk_value}' in your account.",
+        "incorrect_type": "Expected an id string, received {data_type}.",
+    }
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.none(), **kwargs)
+
+    def get_queryset(self):
+        account = self.context.get("account")
+        return self.model.objects.for_account(account) if account else self.model.objects.none()
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(pk=data)
+        except self.model.DoesNotExist:
+            self.fail("does_not_exist", model_name=self.model._meta.verbose_name, pk_value=data[:40])
