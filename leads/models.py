@@ -28,8 +28,8 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-created_at"], name="lead_account_newest"),
-            models.Index(fields=["account", "-updated_at"], name="lead_account_updated"),
+            models.Index(fields=["account", "-created_at", "-id"], name="lead_account_newest"),
+            models.Index(fields=["account", "-updated_at", "-id"], name="lead_account_updated"),
             models.Index(fields=["account", "email"], name="lead_account_email"),
         ]
 
