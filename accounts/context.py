@@ -1,5 +1,9 @@
 """Which account a logged-in person's request is acting for."""
 
+import ipaddress
+
+from django.conf import settings
+
 from .models import Membership
 
 
@@ -24,5 +28,15 @@ def current_account(request):
 
 
 def client_ip(request):
-    """The client's address: REMOTE_ADDR, which the proxy in front is expected to set."""
+    """The client's address, for audit events.
+
+    REMOTE_ADDR, or behind a trusted proxy (`USE_X_FORWARDED_FOR`) the last X-Forwarded-For
+    entry: the one that proxy appended. Earlier entries come from the client and can be forged.
+    """
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass
     return request.META.get("REMOTE_ADDR") or None
