@@ -1,0 +1,62 @@
+"""Which account a logged-in person's request acts for."""
+
+import pytest
+from django.test import RequestFactory
+
+from accounts.context import client_ip, current_account, current_membership
+from accounts.models import Membership
+
+
+def request_for(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
+
+
+def test_a_members_request_acts_for_their_account(alice, account):
+    assert current_account(request_for(alice)) == account
+
+
+def test_the_membership_carries_the_role(bob):
+    assert current_membership(request_for(bob)).role == Membership.Role.MEMBER
+
+
+def test_a_user_without_a_membership_acts_for_no_account(django_user_model, db):
+    loner = django_user_model.objects.create_user(email="loner@example.com", password="x")
+    assert current_account(request_for(loner)) is None
+
+
+def test_an_anonymous_request_acts_for_no_account(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert current_account(request_for(AnonymousUser())) is None
+
+
+def test_the_answer_is_looked_up_once_per_request(alice, django_assert_num_queries):
+    request = request_for(alice)
+    with django_assert_num_queries(1):
+        current_account(request)
+        current_account(request)
+        current_membership(request)
+
+
+def test_the_client_ip_is_the_peer_address_by_default(settings):
+    settings.USE_X_FORWARDED_FOR = False
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert client_ip(request) == "10.0.0.5"
+
+
+def test_behind_a_trusted_proxy_the_client_ip_is_the_address_the_proxy_saw(settings):
+    settings.USE_X_FORWARDED_FOR = True
+    # The client may send its own X-Forwarded-For; only the proxy's last entry is trustworthy.
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="203.0.113.66, 198.51.100.9"
+    )
+    assert client_ip(request) == "198.51.100.9"
+
+
+@pytest.mark.parametrize("forwarded", ["", "   ", "not-an-ip", "198.51.100.9, <script>", "1.2.3.4.5"])
+def test_a_missing_or_garbled_forwarded_for_falls_back_to_the_peer_address(settings, forwarded):
+    settings.USE_X_FORWARDED_FOR = True
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == "10.0.0.5"
