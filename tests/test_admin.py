@@ -3,6 +3,7 @@ members, staff can change a plan and revoke a key, and nothing secret or unescap
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -49,8 +50,9 @@ def one_of_each(account, alice, key_pair, chatbot):
 
 
 def admin_url(obj_or_model, view, *args):
+    # Public ids such as `key_4Fh…` must be quoted as the admin does (`_4F` would read as "O").
     meta = obj_or_model._meta
-    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=[quote(arg) for arg in args])
 
 
 def test_every_model_of_pivra_is_registered_in_the_admin():
