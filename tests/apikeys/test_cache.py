@@ -1,0 +1,112 @@
+"""With a shared Redis cache of verified keys, revocations and plan changes still apply on the
+very next request (every worker reads the same cache, and revoking updates it before returning)."""
+
+import pytest
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Plan
+from apikeys import cache as key_cache
+from apikeys.models import ApiKey
+
+from .pages import use
+
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def redis_is_up():
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
+
+
+@pytest.fixture(autouse=True)
+def shared_cache(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.API_KEY_CACHE_ENABLED = True
+    assert isinstance(caches["default"], RedisCache)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def cached_entry(api_key):
+    return cache.get(key_cache._entry_key(api_key.key_hash))
+
+
+def key_lookups(captured):
+    return [q for q in captured.captured_queries if q["sql"].startswith("SELECT") and ApiKey._meta.db_table in q["sql"]]
+
+
+def test_a_verified_key_is_cached_in_the_shared_cache_without_its_plaintext(key_pair):
+    api_key, raw_key = key_pair
+    assert use(raw_key).status_code == 200
+    entry = cached_entry(api_key)
+    assert isinstance(entry, ApiKey) and entry.pk == api_key.pk
+    assert raw_key not in repr(entry.__dict__)
+
+
+def test_a_cached_key_is_verified_without_a_database_lookup(key_pair):
+    use(key_pair[1])
+    with CaptureQueriesContext(connection) as captured:
+        assert use(key_pair[1]).status_code == 200
+    assert key_lookups(captured) == []
+
+
+def test_a_revoked_key_is_refused_on_the_very_next_request_although_it_was_cached(key_pair, alice):
+    api_key, raw_key = key_pair
+    assert use(raw_key).status_code == 200
+    assert cached_entry(api_key) is not None
+    api_key.revoke(by=alice)
+    response = use(raw_key)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_api_key"
+
+
+def test_a_key_revoked_through_a_stale_copy_is_refused_on_the_next_request(key_pair, alice):
+    api_key, raw_key = key_pair
+    use(raw_key)
+    ApiKey.objects.get(pk=api_key.pk).revoke(by=alice)  # another worker's copy
+    assert use(raw_key).status_code == 401
+
+
+def test_a_revoked_key_is_not_put_back_in_the_cache_by_a_later_lookup(key_pair, alice):
+    api_key, raw_key = key_pair
+    api_key.revoke(by=alice)
+    for _ in range(3):
+        assert use(raw_key).status_code == 401
+    assert not isinstance(cached_entry(api_key), ApiKey)
+
+
+def test_a_plan_downgrade_is_seen_on_the_next_request(key_pair, account):
+    assert use(key_pair[1]).status_code == 200
+    account.plan = Plan.objects.get(code="free")
+    account.save()
+    response = use(key_pair[1])
+    assert response.status_code == 403
+    assert "Free" in response.json()["detail"]
+
+
+def test_a_plan_upgrade_is_seen_on_the_next_request(key_pair, account):
+    use(key_pair[1])
+    account.plan = Plan.objects.get(code="business")
+    account.save()
+    assert use(key_pair[1]).json()["plan"]["code"] == "business"
+
+
+def test_a_cached_key_still_records_its_use_at_most_once_a_minute(key_pair):
+    api_key, raw_key = key_pair
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(3):
+            use(raw_key)
+    updates = [q for q in captured.captured_queries if q["sql"].startswith("UPDATE") and ApiKey._meta.db_table in q["sql"]]
+    assert len(updates) == 1
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at is not None
