@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AnonymousUser
+from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 
 from . import cache, crypto
@@ -22,6 +23,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer pivra_sk_…`. The request acts as the key (`request.auth`), whose
     account scopes everything; `request.user` is anonymous."""
 
+    # If anything below fails, the error report must not show the key in the frames' variables.
+    @sensitive_variables("header", "parts", "presented")
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.strip():
