@@ -38,7 +38,8 @@ def _render_security(request, membership, form, new_key=None, status=200):
     return render(request, "apikeys/security.html", context, status=status)
 
 
-@sensitive_variables("raw_key")
+# Frames below (rendering the page that shows the key) must not show it in an error report.
+@sensitive_variables("raw_key", "new_key", "context")
 @sensitive_post_parameters()
 @never_cache
 @csrf_protect
