@@ -1,4 +1,8 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+# What a public id (`bot_…`, `lead_…`) can look like.
+ID_PATTERN = r"[A-Za-z0-9_]+"
 
 
 class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -26,3 +30,25 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.get(pk=data)
         except self.model.DoesNotExist:
             self.fail("does_not_exist", model_name=self.model._meta.verbose_name, pk_value=data[:40])
+
+
+@extend_schema_field({
+    "type": "object",
+    "additionalProperties": True,
+    "description": "Answers to the chatbot's custom lead-form questions, by question.",
+    "example": {"company": "Acme Ltd", "budget": "5,000–10,000"},
+})
+class CustomFieldsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field({
+    "type": "array",
+    "description": "For an assistant message, the sources its answer used (empty otherwise).",
+    "items": {
+        "type": "object",
+        "properties": {"id": {"type": "string", "example": "src_4Fh2kQ9LmN3pR7sT1vWx"}, "title": {"type": "string"}},
+    },
+})
+class CitedSourcesField(serializers.JSONField):
+    pass

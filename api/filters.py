@@ -30,7 +30,10 @@ class LeadFilter(django_filters.FilterSet):
         field_name="updated_at", lookup_expr="gte",
         help_text="ISO 8601; leads changed at or after, for incremental syncs.",
     )
-    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact", max_length=254)
+    email = django_filters.CharFilter(
+        field_name="email", lookup_expr="iexact", max_length=254,
+        help_text="Leads with this email address (not case-sensitive).",
+    )
 
     class Meta:
         model = Lead
@@ -39,8 +42,12 @@ class LeadFilter(django_filters.FilterSet):
 
 class ConversationFilter(django_filters.FilterSet):
     chatbot = chatbot_filter()
-    started_after = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
-    started_before = django_filters.IsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte", help_text="ISO 8601; conversations started at or after."
+    )
+    started_before = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lt", help_text="ISO 8601; conversations started before."
+    )
 
     class Meta:
         model = Conversation
@@ -49,8 +56,10 @@ class ConversationFilter(django_filters.FilterSet):
 
 class SourceFilter(django_filters.FilterSet):
     chatbot = chatbot_filter()
-    type = django_filters.ChoiceFilter(choices=Source.Type.choices)
-    status = django_filters.ChoiceFilter(choices=Source.Status.choices)
+    type = django_filters.ChoiceFilter(choices=Source.Type.choices, help_text="Only sources of this type.")
+    status = django_filters.ChoiceFilter(
+        choices=Source.Status.choices, help_text="Only sources in this state, e.g. `failed` to find broken web pages."
+    )
 
     class Meta:
         model = Source

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "apikeys",
     "chatbots",
@@ -157,6 +159,42 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PlanRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+}
+
+# The OpenAPI schema (/api/schema/, committed as docs/openapi.yaml) and its reference page
+# (/api/docs/). Swagger UI's files come from drf-spectacular-sidecar: the app runs offline.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pivra API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read the leads and conversations your chatbots collect, and manage chatbots and their "
+        "knowledge sources, from your own code.\n\n"
+        "New here? Read [Getting started](/docs/getting-started/): creating a key, pagination, "
+        "errors, rate limits and key rotation.\n\n"
+        "Authenticate every request with a secret key from *Settings → Security*: "
+        "`Authorization: Bearer pivra_sk_…`."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": r"/api",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {"SourceTypeEnum": ["text", "qa", "url"]},
+    "TAGS": [
+        {"name": "leads", "description": "Contact details your chatbots captured. Read and delete."},
+        {"name": "conversations", "description": "Chats between visitors and your chatbots, with their messages."},
+        {"name": "chatbots", "description": "Your chatbots and their settings, with each one's public embed key."},
+        {"name": "sources", "description": "The knowledge your chatbots answer from: text, Q&A pairs and web pages."},
+        {"name": "usage", "description": "What the account has used of its plan's limits."},
+    ],
+    "PREPROCESSING_HOOKS": ["api.schema.document_api_paths_only"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_components"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
 # Tests may let the URL-source fetcher reach loopback servers; nothing else ever should.

@@ -1,0 +1,330 @@
+"""What drf-spectacular cannot infer about the API: the Bearer scheme, the error responses every
+operation can give, and the paths as integrators type them (`/api/leads`, not `/api/leads/`).
+
+The committed schema is docs/openapi.yaml; tests/docs/test_schema.py fails when it drifts.
+"""
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter
+
+from .exceptions import MISSING_KEY
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "apikeys.authentication.ApiKeyAuthentication"
+    name = "SecretKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "pivra_sk_…",
+            "description": (
+                "A secret API key, `pivra_sk_` followed by 36 letters and digits. Create one in "
+                "*Settings → Security* (Starter plan and above); it is shown only once. Send it on "
+                "every request as `Authorization: Bearer pivra_sk_…`, from your server only: a "
+                "secret key gives read and write access to the whole account. The chatbot's public "
+                "embed key (`pivra_pk_…`) is for the chat widget and is refused here."
+            ),
+        }
+
+
+def document_api_paths_only(endpoints, **kwargs):
+    """Preprocessing hook: keep the secret-key API (not the widget's endpoints), and show each
+    path without its optional trailing slash: the URL patterns end in `/?` so both forms answer."""
+    return [
+        (path.rstrip("/"), path_regex, method, callback)
+        for path, path_regex, method, callback in endpoints
+        if path.startswith("/api/")
+    ]
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Adds to each operation the error responses it can give, as references to the shared
+    ones in `components.responses` (see `add_error_components`)."""
+
+    def _get_response_bodies(self, direction="response"):
+        # A private hook of drf-spectacular (pinned in requirements.txt): the one place that
+        # sees every operation's responses, whether declared with @extend_schema or inferred.
+        responses = super()._get_response_bodies(direction)
+        for status, response in responses.items():
+            if not response.get("description") or status == "204":
+                response["description"] = self.success_description(status)
+        for status in self.error_statuses():
+            responses.setdefault(status, {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"})
+        return dict(sorted(responses.items()))
+
+    def success_description(self, status):
+        if status == "204":
+            return "Deleted. There is no body."
+        if status == "201":
+            return "Created. The body is the new object."
+        if self._is_list_view():
+            return "One page of results, newest first. Follow `next` for more."
+        if self.method == "PATCH":
+            return "Changed. The body is the whole object as it is now."
+        return "OK."
+
+    def error_statuses(self):
+        takes_body = self.method in ("POST", "PUT", "PATCH")
+        takes_query = bool(self._get_filter_parameters()) or any(
+            not isinstance(parameter, OpenApiParameter) or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
+        statuses = ["401", "403", "429"]
+        if takes_body or takes_query:
+            statuses.append("400")  # field errors; a malformed JSON body is a `parse_error`
+        if "{" in self.path or self._is_list_view():
+            statuses.append("404")  # another account's or an unknown id; a stale cursor
+        if takes_body:
+            statuses += ["413", "415"]
+        return statuses
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error other than a field validation error has this shape.",
+    "properties": {
+        "detail": {"type": "string", "description": "A sentence for a person: what went wrong and what to do."},
+        "code": {
+            "type": "string",
+            "description": (
+                "A stable, machine-readable code to branch on, such as `not_authenticated`, "
+                "`invalid_api_key`, `embed_key_not_allowed`, `plan_not_allowed`, `not_found`, "
+                "`parse_error`, `request_too_large`, `unsupported_media_type` or `rate_limited`."
+            ),
+        },
+    },
+    "required": ["detail", "code"],
+    "additionalProperties": False,
+}
+
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Validation errors: each key is a field of the request (or `non_field_errors` for a "
+        "problem with the request as a whole, such as a plan limit), each value a list of "
+        "messages. A list field reports errors by item index, e.g. "
+        '`{"allowed_domains": {"0": ["…"]}}`.'
+    ),
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        ],
+    },
+    "minProperties": 1,
+}
+
+
+def _error(detail, code):
+    return {"value": {"detail": detail, "code": code}}
+
+
+def _error_content(examples):
+    return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "examples": examples}}
+
+
+INVALID_KEY = (
+    "Invalid API key (pivra_sk_…abcd). Check that you copied the whole key and that it has not been revoked."
+)
+
+# status: (component name, response object)
+ERROR_RESPONSES = {
+    "400": ("BadRequest", {
+        "description": (
+            "The request is invalid: a field or a filter has a bad value (field errors), or the "
+            "body is not valid JSON (`parse_error`). Fix the request before retrying it."
+        ),
+        "content": {"application/json": {
+            "schema": {"oneOf": [
+                {"$ref": "#/components/schemas/FieldErrors"},
+                {"$ref": "#/components/schemas/Error"},
+            ]},
+            "examples": {
+                "field_errors": {"summary": "Field errors", "value": {
+                    "name": ["This field is required."],
+                    "chatbot": ["No chatbot with id 'bot_unknown' in your account."],
+                }},
+                "plan_limit": {"summary": "A plan limit reached", "value": {
+                    "non_field_errors": [
+                        "Your Starter plan allows 3 chatbot(s). Delete one or upgrade to add more."
+                    ],
+                }},
+                "parse_error": {"summary": "Malformed JSON", **_error(
+                    "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+                    "parse_error",
+                )},
+            },
+        }},
+    }),
+    "401": ("Unauthorized", {
+        "description": (
+            "No usable secret key. The body says why; the `WWW-Authenticate` header follows RFC 6750. "
+            "A malformed, unknown and revoked key all get the same `invalid_api_key` answer."
+        ),
+        "headers": {"WWW-Authenticate": {
+            "description": 'Bearer realm="api", with error="invalid_token" when a key was sent.',
+            "schema": {"type": "string", "example": 'Bearer realm="api", error="invalid_token"'},
+        }},
+        "content": _error_content({
+            "not_authenticated": {"summary": "No key sent", **_error(MISSING_KEY, "not_authenticated")},
+            "invalid_api_key": {"summary": "Malformed, unknown or revoked key", **_error(INVALID_KEY, "invalid_api_key")},
+            "embed_key_not_allowed": {"summary": "An embed key (pivra_pk_…) sent", **_error(
+                "Embed keys (pivra_pk_…) are for the chat widget only. Use a secret key (pivra_sk_…) "
+                "from Settings → Security.",
+                "embed_key_not_allowed",
+            )},
+        }),
+    }),
+    "403": ("Forbidden", {
+        "description": "The key is valid, but the account's plan does not include API access.",
+        "content": _error_content({
+            "plan_not_allowed": {"summary": "Account on the Free plan", **_error(
+                "API access is not included in the Free plan. Upgrade to Starter or above to use API keys.",
+                "plan_not_allowed",
+            )},
+        }),
+    }),
+    "404": ("NotFound", {
+        "description": (
+            "No such object in your account. Another account's object is a 404 too, never a 403. "
+            "On a list, a `cursor` that was not taken from `next` or `previous` is a 404."
+        ),
+        "content": _error_content({
+            "not_found": {"summary": "Unknown id", **_error("Not found.", "not_found")},
+            "invalid_cursor": {"summary": "Bad cursor", **_error("Invalid cursor", "not_found")},
+        }),
+    }),
+    "413": ("PayloadTooLarge", {
+        "description": "The request body is over 5 MB. Nothing was read or changed.",
+        "content": _error_content({
+            "request_too_large": {"summary": "Body over 5 MB", **_error(
+                "The request body is larger than 5 MB.", "request_too_large"
+            )},
+        }),
+    }),
+    "415": ("UnsupportedMediaType", {
+        "description": "The body is not JSON: send it with `Content-Type: application/json`.",
+        "content": _error_content({
+            "unsupported_media_type": {"summary": "Form data sent", **_error(
+                'Unsupported media type "application/x-www-form-urlencoded" in request.', "unsupported_media_type"
+            )},
+        }),
+    }),
+    "429": ("TooManyRequests", {
+        "description": (
+            "Over the plan's API requests a minute (Starter 120, Growth 600, Business 3,000), "
+            "counted per account across all its keys. Wait `Retry-After` seconds, then retry."
+        ),
+        "headers": {"Retry-After": {
+            "description": "Seconds until the next minute's allowance starts.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 60, "example": 42},
+        }},
+        "content": _error_content({
+            "rate_limited": {"summary": "Too many requests", **_error(
+                "Too many requests: the Starter plan allows 120 API requests a minute. Retry in 42 seconds.",
+                "rate_limited",
+            )},
+        }),
+    }),
+}
+
+
+def add_error_components(result, generator, request, public):
+    """Postprocessing hook: the shared error schemas and responses that operations refer to."""
+    components = result.setdefault("components", {})
+    schemas = {**components.get("schemas", {}), "Error": ERROR_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA}
+    components["schemas"] = dict(sorted(schemas.items()))
+    components["responses"] = {name: response for name, response in ERROR_RESPONSES.values()}
+    _strip_descriptions(result)
+    return result
+
+
+def _strip_descriptions(node):
+    """django-filter's choice filters leave blank lines after their help text."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                node[key] = value.strip()
+            else:
+                _strip_descriptions(value)
+    elif isinstance(node, list):
+        for item in node:
+            _strip_descriptions(item)
+
+
+# Examples for integrators, used by the viewsets' @extend_schema declarations.
+CHATBOT_ID = "bot_4Fh2kQ9LmN3pR7sT1vWx"
+CONVERSATION_ID = "conv_8Kd3mW5nQ2xZ7bR1tY6p"
+
+CHATBOT_EXAMPLE = {
+    "id": CHATBOT_ID,
+    "name": "Support bot",
+    "instructions": "Answer questions about orders and shipping. Be brief and friendly.",
+    "welcome_message": "Hi! How can I help you today?",
+    "allowed_domains": ["example.com", "shop.example.com"],
+    "lead_capture_enabled": True,
+    "lead_collect_name": True,
+    "lead_collect_email": True,
+    "lead_collect_phone": False,
+    "status": "active",
+    "embed_key": "pivra_pk_7Tq2Lm9Xw4Rb8Nc1Vz6Ks3Hd5Fg0Jy2Pa1b2",
+    "source_count": 4,
+    "knowledge_characters": 18342,
+    "created_at": "2026-04-02T08:15:00Z",
+    "updated_at": "2026-05-10T14:02:11Z",
+}
+
+SOURCE_EXAMPLE = {
+    "id": "src_2Wc9Lp4Qx7Mz1Rb5Tn8K",
+    "chatbot": CHATBOT_ID,
+    "type": "text",
+    "title": "Shipping policy",
+    "content": "We ship within 3 working days. Orders over €50 ship free.",
+    "character_count": 56,
+    "status": "ready",
+    "error": "",
+    "created_at": "2026-05-12T10:00:00Z",
+    "updated_at": "2026-05-12T10:00:00Z",
+}
+
+LEAD_EXAMPLE = {
+    "id": "lead_9Hs4Xk2Vb7Nq3Lm8Pd1R",
+    "chatbot": CHATBOT_ID,
+    "conversation": CONVERSATION_ID,
+    "name": "Dana Kim",
+    "email": "dana@example.org",
+    "phone": "+44 20 7946 0958",
+    "custom_fields": {"company": "Acme Ltd"},
+    "created_at": "2026-05-13T16:41:07Z",
+    "updated_at": "2026-05-13T16:41:07Z",
+}
+
+CONVERSATION_EXAMPLE = {
+    "id": CONVERSATION_ID,
+    "chatbot": CHATBOT_ID,
+    "visitor_id": "v_3f9c2a7e41b8",
+    "channel": "widget",
+    "started_at": "2026-05-13T16:38:52Z",
+    "last_message_at": "2026-05-13T16:39:20Z",
+    "message_count": 2,
+}
+
+CONVERSATION_DETAIL_EXAMPLE = {
+    **CONVERSATION_EXAMPLE,
+    "messages": [
+        {
+            "id": "msg_5Rt8Wq1Zx4Vn7Kb2Lm9D", "role": "user", "content": "Do you ship to Ireland?",
+            "cited_sources": [], "created_at": "2026-05-13T16:38:52Z",
+        },
+        {
+            "id": "msg_6Sy9Xr2Ay5Wo8Lc3Mn0E", "role": "assistant",
+            "content": "Yes: we ship within 3 working days, and orders over €50 ship free.",
+            "cited_sources": [{"id": "src_2Wc9Lp4Qx7Mz1Rb5Tn8K", "title": "Shipping policy"}],
+            "created_at": "2026-05-13T16:39:20Z",
+        },
+    ],
+}
