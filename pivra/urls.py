@@ -3,10 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.permissions import AllowAny
 
+from api.views import ApiReferenceView, GettingStartedView
 from chatbots import views as chatbot_views
 
 from . import views
+
+PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="security", permanent=False)),
@@ -15,6 +20,10 @@ urlpatterns = [
     path("settings/security/", include("apikeys.urls")),
     path("install/", chatbot_views.install, name="install"),
     path("admin/", admin.site.urls),
+    # The API's schema and reference are public: no login, no API key.
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(**PUBLIC), name="schema"),
+    re_path(r"^api/docs/?$", ApiReferenceView.as_view(url_name="schema"), name="api_docs"),
+    path("docs/getting-started/", GettingStartedView.as_view(), name="getting_started"),
     path("api/", include("api.urls")),
     path("widget/v1/", include("widget.urls")),
 ]
