@@ -1,0 +1,96 @@
+"""Visitors are rate limited per IP and per chatbot, in the shared Django cache."""
+
+import socket
+
+import pytest
+from django.core.cache.backends.redis import RedisCache
+
+from widget import ratelimit
+
+from .conftest import WidgetClient
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+
+
+def test_too_many_requests_from_one_ip_get_a_429_with_retry_after(widget, settings):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 3
+    statuses = [widget.post("conversations").status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    response = widget.post("conversations")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    body = response.json()
+    assert body["code"] == "rate_limited"
+    assert "Please wait" in body["detail"]
+    # The page may read the 429 (and its Retry-After), so the widget can say why.
+    assert response["Access-Control-Allow-Origin"] == widget.origin
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+
+
+def test_the_ip_limit_counts_messages_too(widget, settings):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 2
+    conversation_id = widget.start()["conversation"]["id"]
+    assert widget.ask(conversation_id, "One").status_code == 201
+    assert widget.ask(conversation_id, "Two").status_code == 429
+
+
+def test_another_visitors_ip_is_not_limited(widget, settings):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 1
+    assert widget.post("conversations").status_code == 201
+    assert widget.post("conversations").status_code == 429
+    assert widget.post("conversations", ip="198.51.100.9").status_code == 201
+
+
+def test_too_many_requests_to_one_chatbot_get_a_429_whatever_the_ip(widget, settings, other_chatbot):
+    settings.WIDGET_RATE_LIMIT_PER_CHATBOT = 3
+    statuses = [widget.post("conversations", ip=f"198.51.100.{i}").status_code for i in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    # Another chatbot has its own budget.
+    assert WidgetClient(other_chatbot.embed_key).post("conversations", ip="198.51.100.99").status_code == 201
+
+
+def test_a_limited_ip_does_not_use_up_the_chatbots_budget(widget, settings):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 1
+    settings.WIDGET_RATE_LIMIT_PER_CHATBOT = 3
+    for _ in range(10):
+        widget.post("conversations")
+    assert widget.post("conversations", ip="198.51.100.1").status_code == 201
+    assert widget.post("conversations", ip="198.51.100.2").status_code == 201
+
+
+def test_behind_a_trusted_proxy_the_visitors_forwarded_ip_is_limited(widget, settings):
+    settings.USE_X_FORWARDED_FOR = True
+    settings.WIDGET_RATE_LIMIT_PER_IP = 1
+    proxy = "10.0.0.1"
+    first = widget.post("conversations", ip=proxy, headers={"X-Forwarded-For": "198.51.100.1"})
+    second = widget.post("conversations", ip=proxy, headers={"X-Forwarded-For": "198.51.100.2"})
+    again = widget.post("conversations", ip=proxy, headers={"X-Forwarded-For": "198.51.100.1"})
+    assert (first.status_code, second.status_code, again.status_code) == (201, 201, 429)
+
+
+def redis_is_up():
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
+def test_with_redis_requests_counted_by_another_worker_count_here(widget, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": "pivra-widget-tests"}
+    }
+    settings.WIDGET_RATE_LIMIT_PER_IP = 3
+    # Another process: its own connection to the same Redis, counting the same visitor twice.
+    other_worker = RedisCache(REDIS_URL, {"KEY_PREFIX": "pivra-widget-tests"})
+    try:
+        key = ratelimit.counter_key("ip", widget.ip)
+        other_worker.add(key, 0, 120)
+        other_worker.incr(key)
+        other_worker.incr(key)
+        assert widget.post("conversations").status_code == 201
+        assert widget.post("conversations").status_code == 429
+    finally:
+        other_worker.clear()

@@ -1,0 +1,117 @@
+"""The conversation engine's workflows: start a conversation, answer a message, capture a lead."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Account
+from api.usage import current_period, messages_used
+from chatbots.models import Conversation, Message
+from leads.models import Lead
+
+from . import conf, retrieval
+from .answering import get_answerer
+from .forms import lead_fields
+
+HISTORY_LENGTH = 50
+
+UNAVAILABLE = "Sorry, this chat is unavailable right now. Please try again later."
+NO_MATCH = "Sorry, I couldn't find an answer to that."
+LEAD_INVITATION = " Leave your details and the team will get back to you."
+
+
+def lead_capture_available(chatbot):
+    return chatbot.lead_capture_enabled and bool(lead_fields(chatbot))
+
+
+def start_conversation(*, chatbot, visitor_id="", conversation_id=None):
+    """Continue the chatbot's conversation `conversation_id` if there is one, else start one.
+    Returns (conversation, created)."""
+    if conversation_id:
+        conversation = Conversation.objects.filter(pk=conversation_id, chatbot=chatbot).first()
+        if conversation is not None:
+            return conversation, False
+    conversation = Conversation.objects.create(
+        account_id=chatbot.account_id, chatbot=chatbot, visitor_id=visitor_id, channel=Conversation.Channel.WIDGET
+    )
+    return conversation, True
+
+
+def recent_messages(conversation):
+    newest = conversation.messages.order_by("-created_at", "-id")[:HISTORY_LENGTH]
+    return list(reversed(newest))
+
+
+@dataclass
+class Reply:
+    content: str
+    cited_sources: list
+    offer_lead_form: bool
+    user_message: Message | None = None  # None when the message was not accepted (no credits)
+    message: Message | None = None
+
+    @property
+    def unavailable(self):
+        return self.user_message is None
+
+
+def answer_message(*, conversation, content):
+    """Record the visitor's message and the bot's reply, built from the chatbot's ready sources.
+
+    Each accepted message uses one of the account's monthly message credits (counted by
+    `api.usage.messages_used`, the single definition). Past the limit the bot says it is
+    unavailable, and neither message is stored, so the usage never exceeds the limit.
+    """
+    chatbot = conversation.chatbot
+    account = chatbot.account
+    invitation = LEAD_INVITATION if lead_capture_available(chatbot) else ""
+    now = timezone.now()
+    with transaction.atomic():
+        # Lock the account row so that concurrent messages cannot all pass the credit check.
+        list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
+        if messages_used(account, current_period(now)[0]) >= account.plan.monthly_message_credits:
+            return Reply(content=UNAVAILABLE + invitation, cited_sources=[], offer_lead_form=bool(invitation))
+        user_message = _add_message(conversation, Message.Role.USER, content, now)
+
+    passages = retrieval.search(chatbot, content, limit=conf.get("WIDGET_PASSAGES_PER_ANSWER"))
+    if passages:
+        text = get_answerer(chatbot).answer(content, passages)
+        titles = {}
+        for passage in passages:  # each source once, in the order of its best passage
+            titles.setdefault(passage.source_id, passage.title)
+        cited = [{"id": source_id, "title": title} for source_id, title in titles.items()]
+    else:
+        text, cited = NO_MATCH + invitation, []
+    reply = _add_message(conversation, Message.Role.ASSISTANT, text, timezone.now(), cited_sources=cited)
+    return Reply(content=text, cited_sources=cited, offer_lead_form=not passages and bool(invitation),
+                 user_message=user_message, message=reply)
+
+
+def _add_message(conversation, role, content, created_at, cited_sources=()):
+    message = Message.objects.create(
+        conversation=conversation, role=role, content=content, cited_sources=list(cited_sources),
+        created_at=created_at,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(
+        message_count=F("message_count") + 1, last_message_at=created_at
+    )
+    return message
+
+
+def capture_lead(*, conversation, name="", email="", phone=""):
+    """Save the visitor's contact details as the conversation's lead; returns (lead, created).
+
+    A conversation has one lead: sending the form again (a corrected email) updates it.
+    """
+    with transaction.atomic():
+        # Serialises two submissions of the same form, which would otherwise both create a lead.
+        list(Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk"))
+        lead = Lead.objects.filter(conversation=conversation).order_by("created_at").first()
+        created = lead is None
+        if created:
+            lead = Lead(account_id=conversation.account_id, chatbot_id=conversation.chatbot_id, conversation=conversation)
+        lead.name, lead.email, lead.phone = name, email, phone
+        lead.save()
+    return lead, created
