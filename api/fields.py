@@ -1,8 +1,12 @@
+import re
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-# What a public id (`bot_…`, `lead_…`) can look like.
+# What a public id (`bot_…`, `lead_…`) can look like. Anything else is refused before it reaches
+# the database, which would fail on some strings (PostgreSQL refuses NUL characters).
 ID_PATTERN = r"[A-Za-z0-9_]+"
+ID = re.compile(ID_PATTERN)
 
 
 class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
@@ -25,6 +29,8 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        if not ID.fullmatch(data):
+            self.fail("does_not_exist", model_name=self.model._meta.verbose_name, pk_value=data[:40])
         queryset = self.get_queryset()
         try:
             return queryset.get(pk=data)

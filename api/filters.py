@@ -1,8 +1,30 @@
+from datetime import timezone
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters import fields
 
 from chatbots.models import Chatbot, Conversation
 from leads.models import Lead
 from sources.models import Source
+
+
+class UtcDateTimeField(fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC here: PostgreSQL refuses offsets beyond ±15:59,
+    which Python accepts, and a time near year 1 or 9999 may not exist in UTC at all."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(timezone.utc)
+        except OverflowError:
+            raise ValidationError("Enter a date and time between the years 1 and 9999 (UTC).", code="invalid")
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 def account_chatbots(request):
@@ -20,13 +42,13 @@ def chatbot_filter():
 
 class LeadFilter(django_filters.FilterSet):
     chatbot = chatbot_filter()
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="ISO 8601; leads created at or after."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="ISO 8601; leads created before."
     )
-    updated_after = django_filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="ISO 8601; leads changed at or after, for incremental syncs.",
     )
@@ -42,10 +64,10 @@ class LeadFilter(django_filters.FilterSet):
 
 class ConversationFilter(django_filters.FilterSet):
     chatbot = chatbot_filter()
-    started_after = django_filters.IsoDateTimeFilter(
+    started_after = UtcDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="ISO 8601; conversations started at or after."
     )
-    started_before = django_filters.IsoDateTimeFilter(
+    started_before = UtcDateTimeFilter(
         field_name="started_at", lookup_expr="lt", help_text="ISO 8601; conversations started before."
     )
 

@@ -27,3 +27,5 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("widget/v1/", include("widget.urls")),
 ]
+
+handler404 = "api.views.not_found"
