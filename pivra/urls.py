@@ -26,6 +26,7 @@ urlpatterns = [
     path("docs/getting-started/", GettingStartedView.as_view(), name="getting_started"),
     path("api/", include("api.urls")),
     path("widget/v1/", include("widget.urls")),
+    path("widget.js", include("widget.script_urls")),
 ]
 
 handler404 = "api.views.not_found"
