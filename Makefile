@@ -15,11 +15,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Install, migrate, seed the demo account and serve on the embedded SQLite default.
+# Install, migrate, seed the demo account and serve on the embedded SQLite default,
+# with the URL-source worker beside the web server.
 run: install
-	DEBUG=true $(PY) manage.py migrate --no-input
-	DEBUG=true $(PY) manage.py seed_demo
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev
 
 # Install (Chromium too, for the browser tests) and run the whole test suite.
 # Uses DATABASE_URL when set (CI sets PostgreSQL), else SQLite.
