@@ -1,16 +1,67 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
 
-from accounts.context import current_account
+from accounts.context import client_ip, current_membership
+from accounts.models import AuditEvent
 
 from .models import Chatbot
 
 
-@login_required
-def install(request):
-    account = current_account(request)
-    if account is None:
+def _membership_or_404(request):
+    membership = current_membership(request)
+    if membership is None:
         raise Http404("You are not a member of any account.")
-    chatbots = Chatbot.objects.for_account(account)
-    return render(request, "chatbots/install.html", {"chatbots": chatbots})
+    return membership
+
+
+@login_required
+@require_http_methods(["GET"])
+def install(request):
+    """Install → Embed code: each chatbot's embed key, allowed domains and `<script>` snippet."""
+    membership = _membership_or_404(request)
+    script_url = request.build_absolute_uri(reverse("widget_js"))
+    chatbots = [
+        {"chatbot": chatbot, "snippet": f'<script src="{script_url}" data-key="{chatbot.embed_key}" async></script>'}
+        for chatbot in Chatbot.objects.for_account(membership.account)
+    ]
+    return render(
+        request, "chatbots/install.html", {"chatbots": chatbots, "can_manage": membership.can_manage_keys}
+    )
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+def regenerate_embed_key(request, chatbot_id):
+    """Asks for confirmation (GET), then gives the chatbot a new embed key (POST): the old one
+    stops working at once, so every page with the old snippet must be updated."""
+    membership = _membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can regenerate embed keys.")
+    chatbot = get_object_or_404(Chatbot.objects.for_account(membership.account), pk=chatbot_id)
+    if request.method == "GET":
+        return render(request, "chatbots/confirm_regenerate.html", {"chatbot": chatbot})
+    old_hint = f"pivra_pk_…{chatbot.embed_key[-4:]}"  # embed keys are public, but a hint is enough
+    with transaction.atomic():
+        chatbot.regenerate_embed_key()
+        AuditEvent.record(
+            account=membership.account,
+            action=AuditEvent.Action.EMBED_KEY_REGENERATED,
+            actor=request.user,
+            target_id=chatbot.pk,
+            target_description=f"{chatbot.name}: embed key {old_hint}",
+            ip_address=client_ip(request),
+        )
+    messages.success(
+        request, f"{chatbot.name} has a new embed key. Update the snippet on your website: the old key no longer works."
+    )
+    return redirect("install")

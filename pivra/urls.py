@@ -7,7 +7,6 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 
 from api.views import ApiReferenceView, GettingStartedView
-from chatbots import views as chatbot_views
 
 from . import views
 
@@ -18,7 +17,7 @@ urlpatterns = [
     re_path(r"^healthz/?$", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),
-    path("install/", chatbot_views.install, name="install"),
+    path("install/", include("chatbots.urls")),
     path("admin/", admin.site.urls),
     # The API's schema and reference are public: no login, no API key.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(**PUBLIC), name="schema"),

@@ -1,0 +1,131 @@
+"""Install → Embed code: each chatbot's embed key, allowed domains and snippet; regenerating a key."""
+
+import html
+
+import pytest
+from django.test import Client
+
+from accounts.models import AuditEvent, Membership
+from chatbots.models import Chatbot
+from tests.conftest import make_member
+
+INSTALL = "/install/"
+
+
+def regenerate_url(chatbot):
+    return f"/install/{chatbot.pk}/regenerate-embed-key/"
+
+
+@pytest.fixture
+def bob_client(bob):
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+def test_it_requires_login():
+    response = Client().get(INSTALL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_shows_each_chatbots_embed_key_domains_and_snippet(alice_client, account, chatbot):
+    chatbot.allowed_domains = ["shop.example.com", "www.example.com"]
+    chatbot.save()
+    sales = Chatbot.objects.create(account=account, name="Sales bot")
+    page = alice_client.get(INSTALL).content.decode()
+    for bot in (chatbot, sales):
+        snippet = f'<script src="http://testserver/widget.js" data-key="{bot.embed_key}" async></script>'
+        assert f'value="{html.escape(snippet)}"' in page
+        assert f"<code>{bot.embed_key}</code>" in page
+        assert f'data-copy-target="snippet-{bot.pk}"' in page
+    assert "shop.example.com, www.example.com" in page
+    assert "Any website" in page  # the Sales bot has no allowed domains
+    assert "js/copy.js" in page
+
+
+def test_the_snippet_uses_https_behind_a_tls_proxy(alice_client, chatbot, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["app.pivra.example"]
+    headers = {"X-Forwarded-Proto": "https", "Host": "app.pivra.example"}
+    page = alice_client.get(INSTALL, headers=headers).content.decode()
+    assert html.escape('<script src="https://app.pivra.example/widget.js"') in page
+
+
+def test_it_does_not_show_another_accounts_chatbots(alice_client, other_chatbot):
+    page = alice_client.get(INSTALL).content.decode()
+    assert other_chatbot.embed_key not in page
+    assert "Charlie" not in page
+
+
+def test_owners_see_the_regenerate_button_and_members_do_not(alice_client, bob_client, chatbot):
+    assert regenerate_url(chatbot) in alice_client.get(INSTALL).content.decode()
+    page = bob_client.get(INSTALL).content.decode()
+    assert chatbot.embed_key in page
+    assert regenerate_url(chatbot) not in page
+
+
+def test_regenerating_asks_for_confirmation_first(alice_client, chatbot):
+    response = alice_client.get(regenerate_url(chatbot))
+    assert response.status_code == 200
+    assert b"Confirm" in response.content
+    chatbot_before = chatbot.embed_key
+    chatbot.refresh_from_db()
+    assert chatbot.embed_key == chatbot_before
+
+
+def test_an_owner_regenerates_an_embed_key_and_it_is_audited(alice_client, alice, chatbot):
+    old_key = chatbot.embed_key
+    response = alice_client.post(regenerate_url(chatbot), REMOTE_ADDR="192.0.2.10", follow=True)
+    assert response.status_code == 200
+    chatbot.refresh_from_db()
+    assert chatbot.embed_key != old_key and chatbot.embed_key.startswith("pivra_pk_")
+    page = response.content.decode()
+    assert chatbot.embed_key in page and old_key not in page
+    assert "the old key no longer works" in page
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EMBED_KEY_REGENERATED)
+    assert (event.account, event.actor, event.target_id) == (chatbot.account, alice, chatbot.pk)
+    assert event.ip_address == "192.0.2.10"
+    assert event.target_description == f"Support bot: embed key pivra_pk_…{old_key[-4:]}"
+
+
+def test_an_admin_can_regenerate_too(account, chatbot):
+    admin = make_member(account, "admin@example.com", Membership.Role.ADMIN)
+    client = Client()
+    client.force_login(admin)
+    old_key = chatbot.embed_key
+    assert client.post(regenerate_url(chatbot)).status_code == 302
+    chatbot.refresh_from_db()
+    assert chatbot.embed_key != old_key
+
+
+def test_a_member_cannot_regenerate_an_embed_key(bob_client, chatbot):
+    old_key = chatbot.embed_key
+    assert bob_client.get(regenerate_url(chatbot)).status_code == 403
+    assert bob_client.post(regenerate_url(chatbot)).status_code == 403
+    chatbot.refresh_from_db()
+    assert chatbot.embed_key == old_key
+    assert not AuditEvent.objects.exists()
+
+
+def test_another_accounts_chatbot_is_a_404(alice_client, other_chatbot):
+    old_key = other_chatbot.embed_key
+    assert alice_client.get(regenerate_url(other_chatbot)).status_code == 404
+    assert alice_client.post(regenerate_url(other_chatbot)).status_code == 404
+    other_chatbot.refresh_from_db()
+    assert other_chatbot.embed_key == old_key
+
+
+def test_regenerating_requires_the_csrf_token(alice, chatbot):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    old_key = chatbot.embed_key
+    assert client.post(regenerate_url(chatbot)).status_code == 403
+    chatbot.refresh_from_db()
+    assert chatbot.embed_key == old_key
+
+
+def test_the_regenerate_event_shows_on_the_security_page(alice_client, chatbot):
+    alice_client.post(regenerate_url(chatbot))
+    page = alice_client.get("/settings/security/").content.decode()
+    assert "Embed key regenerated" in page
