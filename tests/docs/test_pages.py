@@ -48,6 +48,7 @@ def test_getting_started_shows_the_curl_example_for_this_host(client, settings):
     "embed_key_not_allowed",
     "plan_not_allowed",
     "rate_limited",
+    "unsupported_media_type",
     "Retry-After",  # rate limits
     "Rotating a key without downtime",
     "pivra_pk_",  # secret vs embed keys
