@@ -93,3 +93,34 @@ def chatbot(account):
 @pytest.fixture
 def other_chatbot(other_account):
     return Chatbot.objects.create(account=other_account, name="Charlie's bot")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_full_secret_key_in_any_log_record():
+    """Across the whole test session, no log record (message, arguments or traceback) carries a
+    full secret key. Fails the session's last test teardown, naming the loggers that leaked."""
+    import logging
+    import re
+
+    full_key = re.compile(r"pivra_sk_[A-Za-z0-9]{36}")
+    formatter = logging.Formatter()
+
+    class LeakCatcher(logging.Handler):
+        def __init__(self):
+            super().__init__(level=logging.NOTSET)
+            self.leaks = []
+
+        def emit(self, record):
+            try:
+                text = f"{formatter.format(record)} {record.args!r}"
+            except Exception:  # a badly formed record is not this check's business
+                text = f"{record.msg!r} {record.args!r}"
+            if full_key.search(text):
+                self.leaks.append(f"{record.name}: {full_key.sub('pivra_sk_<redacted>', text)[:300]}")
+
+    catcher = LeakCatcher()
+    root = logging.getLogger()
+    root.addHandler(catcher)
+    yield
+    root.removeHandler(catcher)
+    assert not catcher.leaks, "A full secret key was logged:\n" + "\n".join(catcher.leaks)
