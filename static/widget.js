@@ -76,7 +76,7 @@
   var compose = $(".compose"), input = $("#message"), sendButton = $(".compose button");
   var leadOpen = $(".lead-open"), leadForm = $(".lead"), leadError = $("#lead-error");
 
-  var conversationId = null, starting = null, leadCapture = { enabled: false, fields: [] };
+  var conversationId = null, loading = null, creating = null, leadCapture = { enabled: false, fields: [] };
 
   function storage(kind) {
     try { return window[kind]; } catch (e) { return null; } // blocked in some sandboxed frames
@@ -100,13 +100,17 @@
     return id;
   }
 
+  // POST `body` as JSON, or GET when there is none; resolves with the JSON answer, rejects
+  // with an Error whose message can be shown to the visitor.
   function call(path, body) {
+    var headers = { "X-Pivra-Embed-Key": key };
+    if (body) headers["Content-Type"] = "application/json";
     return fetch(API + path, {
-      method: "POST",
+      method: body ? "POST" : "GET",
       mode: "cors",
       credentials: "omit",
-      headers: { "Content-Type": "application/json", "X-Pivra-Embed-Key": key },
-      body: JSON.stringify(body),
+      headers: headers,
+      body: body ? JSON.stringify(body) : undefined,
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
@@ -141,39 +145,59 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function start() {
-    if (!starting) {
-      starting = call("/conversations", {
-        conversation_id: recall("sessionStorage", CONVERSATION_KEY) || "",
-        visitor_id: visitorId(),
-      }).then(function (data) {
-        conversationId = data.conversation.id;
-        remember("sessionStorage", CONVERSATION_KEY, conversationId);
-        title.textContent = data.chatbot.name;
-        leadCapture = data.chatbot.lead_capture;
-        leadOpen.hidden = !leadCapture.enabled;
-        LEAD_FIELDS.forEach(function (name) {
-          var wanted = leadCapture.fields.indexOf(name) !== -1;
-          var field = leadForm.elements[name];
-          leadForm.querySelector('[data-field="' + name + '"]').hidden = !wanted;
-          field.required = wanted;
-          field.disabled = !wanted;
-        });
-        log.textContent = "";
-        addMessage("assistant", data.chatbot.welcome_message);
-        data.messages.forEach(function (m) { addMessage(m.role, m.content, m.cited_sources); });
+  function showChatbot(chatbot, messages) {
+    title.textContent = chatbot.name;
+    leadCapture = chatbot.lead_capture;
+    leadOpen.hidden = !leadCapture.enabled;
+    LEAD_FIELDS.forEach(function (name) {
+      var wanted = leadCapture.fields.indexOf(name) !== -1;
+      var field = leadForm.elements[name];
+      leadForm.querySelector('[data-field="' + name + '"]').hidden = !wanted;
+      field.required = wanted;
+      field.disabled = !wanted;
+    });
+    log.textContent = "";
+    addMessage("assistant", chatbot.welcome_message);
+    messages.forEach(function (m) { addMessage(m.role, m.content, m.cited_sources); });
+  }
+
+  function startConversation(continueId) {
+    return call("/conversations", { conversation_id: continueId || "", visitor_id: visitorId() }).then(function (data) {
+      conversationId = data.conversation.id;
+      remember("sessionStorage", CONVERSATION_KEY, conversationId);
+      return data;
+    });
+  }
+
+  // When the panel first opens: continue this tab's conversation, or just show the chatbot.
+  // Opening the chat creates no conversation; the first message (or lead form) does.
+  function load() {
+    if (!loading) {
+      var saved = recall("sessionStorage", CONVERSATION_KEY);
+      loading = (saved ? startConversation(saved) : call("/chatbot")).then(function (data) {
+        showChatbot(data.chatbot, data.messages || []);
       }, function (error) {
-        starting = null; // let the next attempt try again
+        loading = null; // let the next attempt try again
         throw error;
       });
     }
-    return starting;
+    return loading;
+  }
+
+  function conversation() {
+    return load().then(function () {
+      if (conversationId) return conversationId;
+      if (!creating) { // one conversation, even if the message and the lead form race
+        creating = startConversation().then(function () { creating = null; return conversationId; },
+          function (error) { creating = null; throw error; });
+      }
+      return creating;
+    });
   }
 
   function forgetConversation() {
     remember("sessionStorage", CONVERSATION_KEY, null);
     conversationId = null;
-    starting = null;
   }
 
   function openPanel() {
@@ -181,7 +205,7 @@
     bubble.hidden = true;
     bubble.setAttribute("aria-expanded", "true");
     input.focus();
-    start().catch(function (error) { addMessage("notice", error.message); });
+    load().catch(function (error) { addMessage("notice", error.message); });
   }
 
   function closePanel() {
@@ -219,10 +243,10 @@
     if (!text || sendButton.disabled) return;
     sendButton.disabled = true;
     log.setAttribute("aria-busy", "true");
-    start().then(function () {
+    conversation().then(function (id) {
       addMessage("user", text);
       input.value = "";
-      return call("/conversations/" + conversationId + "/messages", { content: text });
+      return call("/conversations/" + id + "/messages", { content: text });
     }).then(function (data) {
       addMessage("assistant", data.reply.content, data.reply.cited_sources);
       if (data.offer_lead_form) showLeadForm();
@@ -248,8 +272,8 @@
     });
     leadError.textContent = "";
     button.disabled = true;
-    start().then(function () {
-      return call("/conversations/" + conversationId + "/lead", details);
+    conversation().then(function (id) {
+      return call("/conversations/" + id + "/lead", details);
     }).then(function (data) {
       hideLeadForm(false);
       addMessage("assistant", data.detail);

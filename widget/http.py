@@ -63,10 +63,11 @@ class WidgetView(View):
 
     The key travels in the `X-Pivra-Embed-Key` header (it is public: it sits in the page's
     snippet anyway). A secret key (`pivra_sk_…`) is refused, wherever it is sent. Subclasses
-    implement `handle(request, data, **kwargs)` with `self.chatbot` set; they answer JSON.
+    implement `handle(request, data, **kwargs)` with `self.chatbot` set (`data` is the JSON body
+    of a POST, `{}` for a GET); they answer JSON.
     """
 
-    http_method_names = ["post", "options"]
+    method = "POST"  # the one method an endpoint answers, besides the CORS preflight
 
     def dispatch(self, request, *args, **kwargs):
         origin = request.headers.get("Origin")
@@ -74,8 +75,10 @@ class WidgetView(View):
             return self.preflight(origin)
         try:
             self.chatbot = None
-            if request.method != "POST":
-                raise WidgetError(405, "method_not_allowed", "Use POST.", headers={"Allow": "POST, OPTIONS"})
+            if request.method != self.method:
+                raise WidgetError(
+                    405, "method_not_allowed", f"Use {self.method}.", headers={"Allow": f"{self.method}, OPTIONS"}
+                )
             self.chatbot = self.authenticate(request)
             if not origin_allowed(self.chatbot, origin):
                 raise WidgetError(403, "origin_not_allowed", "This chatbot does not answer on this website.")
@@ -87,7 +90,8 @@ class WidgetView(View):
                 )
             if self.chatbot.status != Chatbot.Status.ACTIVE:
                 raise WidgetError(403, "chatbot_paused", "This chat is not available right now.")
-            response = self.handle(request, self.parse_json(request), **kwargs)
+            data = self.parse_json(request) if self.method == "POST" else {}
+            response = self.handle(request, data, **kwargs)
         except WidgetError as error:
             response = error.response()
         return self.add_cors_headers(response, origin)
@@ -136,7 +140,7 @@ class WidgetView(View):
         # A preflight carries no embed key, so the chatbot (and its allowed domains) is unknown
         # here: it is allowed, and the actual request is checked and refused if need be.
         response = JsonResponse({}, status=200)
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Methods"] = f"{self.method}, OPTIONS"
         response["Access-Control-Allow-Headers"] = f"Content-Type, {EMBED_KEY_HEADER}"
         response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
         if origin:

@@ -1,7 +1,7 @@
 """The chat widget's public endpoints (under /widget/v1/) and its script (/widget.js).
 
-Every endpoint takes POST with a JSON object and the chatbot's embed key in the
-`X-Pivra-Embed-Key` header, and answers JSON; errors are `{"detail", "code"}` (400s add
+Every endpoint takes the chatbot's embed key in the `X-Pivra-Embed-Key` header (POSTs a JSON
+object) and answers JSON; errors are `{"detail", "code"}` (400s add
 `"errors": {field: [messages]}`). See `widget.http.WidgetView` for CORS, keys and rate limits.
 """
 
@@ -32,13 +32,37 @@ def message_json(message):
     }
 
 
+def chatbot_json(chatbot):
+    return {
+        "name": chatbot.name,
+        "welcome_message": chatbot.welcome_message,
+        "lead_capture": {
+            "enabled": services.lead_capture_available(chatbot),
+            "fields": lead_fields(chatbot) if chatbot.lead_capture_enabled else [],
+        },
+    }
+
+
+class ChatbotView(WidgetView):
+    """GET /widget/v1/chatbot: what the widget shows before the visitor writes anything.
+
+    200: `{"chatbot": {"name", "welcome_message", "lead_capture": {"enabled", "fields":
+    ["name", "email", "phone"]}}}`. Opening the chat creates no conversation: the first message does.
+    """
+
+    method = "GET"
+
+    def handle(self, request, data):
+        return JsonResponse({"chatbot": chatbot_json(self.chatbot)})
+
+
 class ConversationView(WidgetView):
     """POST /widget/v1/conversations: start a conversation, or continue one.
 
     Body: `{"conversation_id": "conv_…" (optional, to continue), "visitor_id": "…" (optional)}`.
-    201 (started) or 200 (continued): `{"conversation": {"id", "started_at"}, "chatbot": {"name",
-    "welcome_message", "lead_capture": {"enabled", "fields": ["name", "email", "phone"]}},
-    "messages": [{"id", "role", "content", "cited_sources", "created_at"}, …]}` (the latest 50).
+    201 (started) or 200 (continued): `{"conversation": {"id", "started_at"}, "chatbot": {…as
+    GET /widget/v1/chatbot}, "messages": [{"id", "role", "content", "cited_sources",
+    "created_at"}, …]}` (the latest 50, oldest first).
     """
 
     def handle(self, request, data):
@@ -50,17 +74,9 @@ class ConversationView(WidgetView):
             visitor_id=form.cleaned_data["visitor_id"],
             conversation_id=form.cleaned_data["conversation_id"],
         )
-        chatbot = self.chatbot
         body = {
             "conversation": {"id": conversation.pk, "started_at": conversation.started_at},
-            "chatbot": {
-                "name": chatbot.name,
-                "welcome_message": chatbot.welcome_message,
-                "lead_capture": {
-                    "enabled": services.lead_capture_available(chatbot),
-                    "fields": lead_fields(chatbot) if chatbot.lead_capture_enabled else [],
-                },
-            },
+            "chatbot": chatbot_json(self.chatbot),
             "messages": [] if created else [message_json(m) for m in services.recent_messages(conversation)],
         }
         return JsonResponse(body, status=201 if created else 200)

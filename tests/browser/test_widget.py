@@ -114,6 +114,7 @@ def test_a_visitor_asks_a_question_and_leaves_details_that_the_api_then_lists(vi
     expect(chat).to_be_visible()
     conversation = chat.get_by_role("log")
     expect(conversation).to_contain_text("Hi! Ask me about orders and delivery.")
+    assert not chatbot.conversations.exists()  # opening the chat is not a conversation yet
 
     chat.get_by_label("Message").fill("How long does delivery to Canada take?")
     chat.get_by_role("button", name="Send", exact=True).click()
@@ -133,10 +134,27 @@ def test_a_visitor_asks_a_question_and_leaves_details_that_the_api_then_lists(vi
         ("Dana Visitor", "dana@example.org", "+351 912 345 678")
     ]
     assert leads[0]["chatbot"] == chatbot.pk
+    assert chatbot.conversations.count() == 1
     detail = api_get(live_server, f"/api/conversations/{leads[0]['conversation']}", secret_key)
     assert [m["role"] for m in detail["messages"]] == ["user", "assistant"]
     assert detail["messages"][0]["content"] == "How long does delivery to Canada take?"
     assert SHIPPING in detail["messages"][1]["content"]
+
+
+def test_a_visitor_who_moves_to_another_page_continues_the_conversation(visitor, live_server, customer_site, shop):
+    chatbot, _ = shop
+    customer_site.embed(f"{live_server.url}/widget.js", chatbot.embed_key)
+    visitor.goto(customer_site.url)
+    visitor.get_by_role("button", name="Open chat").click()
+    visitor.get_by_label("Message").fill("Do you ship to Canada?")
+    visitor.get_by_role("button", name="Send", exact=True).click()
+    expect(visitor.get_by_role("log")).to_contain_text(SHIPPING)
+
+    visitor.reload()
+    visitor.get_by_role("button", name="Open chat").click()
+    expect(visitor.get_by_role("log")).to_contain_text("Do you ship to Canada?")
+    expect(visitor.get_by_role("log")).to_contain_text(SHIPPING)
+    assert chatbot.conversations.count() == 1
 
 
 def test_the_widget_works_from_the_keyboard(visitor, live_server, customer_site, shop):

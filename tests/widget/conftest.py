@@ -35,6 +35,10 @@ class WidgetClient:
             headers=sent, REMOTE_ADDR=ip or self.ip,
         )
 
+    def get(self, path, *, embed_key=None, origin=None):
+        headers = {"X-Pivra-Embed-Key": embed_key or self.embed_key, "Origin": origin or self.origin}
+        return self.client.get(f"/widget/v1/{path}", headers=headers, REMOTE_ADDR=self.ip)
+
     def start(self, **body):
         response = self.post("conversations", body)
         assert response.status_code in (200, 201), response.content

@@ -8,6 +8,29 @@ from sources.models import Source
 from .conftest import OPENING, RETURNS, SHIPPING, make_source
 
 
+def test_the_widget_reads_the_chatbots_welcome_and_lead_form_without_starting_a_conversation(widget, chatbot):
+    chatbot.lead_collect_name = False
+    chatbot.save()
+    response = widget.get("chatbot")
+    assert response.status_code == 200
+    assert response.json() == {
+        "chatbot": {
+            "name": "Support bot",
+            "welcome_message": "Hi! How can I help you today?",
+            "lead_capture": {"enabled": True, "fields": ["email"]},
+        }
+    }
+    assert response["Access-Control-Allow-Origin"] == widget.origin
+    assert not Conversation.objects.exists()
+
+
+def test_reading_the_chatbot_needs_its_embed_key_and_an_allowed_origin(widget, chatbot):
+    assert widget.get("chatbot", embed_key="pivra_pk_nope").status_code == 401
+    chatbot.allowed_domains = ["shop.example.com"]
+    chatbot.save()
+    assert widget.get("chatbot", origin="https://evil.example.org").status_code == 403
+
+
 def test_starting_a_conversation_returns_it_with_the_chatbots_welcome_and_lead_form(widget, chatbot):
     chatbot.welcome_message = "Hello! Ask me about our shop."
     chatbot.lead_collect_phone = True
@@ -218,7 +241,9 @@ def test_endpoints_answer_with_and_without_a_trailing_slash(widget):
     assert widget.post("conversations").status_code == 201
 
 
-def test_only_post_is_allowed(widget, chatbot):
-    response = widget.client.get("/widget/v1/conversations", headers={"X-Pivra-Embed-Key": chatbot.embed_key})
+def test_each_endpoint_answers_one_method(widget, chatbot):
+    response = widget.get("conversations")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"] == "POST, OPTIONS"
+    assert widget.post("chatbot").status_code == 405
