@@ -110,3 +110,26 @@ def test_a_cached_key_still_records_its_use_at_most_once_a_minute(key_pair):
     updates = [q for q in captured.captured_queries if q["sql"].startswith("UPDATE") and ApiKey._meta.db_table in q["sql"]]
     assert len(updates) == 1
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at is not None
+
+
+def test_a_plan_that_loses_api_access_is_seen_on_the_next_request(key_pair):
+    use(key_pair[1])
+    Plan.objects.filter(code="starter").update(api_keys_allowed=False)
+    starter = Plan.objects.get(code="starter")
+    starter.save()  # as staff do in the admin
+    response = use(key_pair[1])
+    assert response.status_code == 403
+    assert "Starter" in response.json()["detail"]
+
+
+def test_the_keys_of_a_deleted_account_stop_working_on_the_next_request(key_pair, account):
+    assert use(key_pair[1]).status_code == 200
+    account.delete()
+    assert use(key_pair[1]).status_code == 401
+
+
+def test_a_deleted_key_stops_working_on_the_next_request(key_pair):
+    api_key, raw_key = key_pair
+    assert use(raw_key).status_code == 200
+    api_key.delete()
+    assert use(raw_key).status_code == 401
