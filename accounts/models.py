@@ -69,6 +69,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.email
 
+    # Emails are compared case-insensitively at login; storing them in lower case keeps the
+    # unique constraint meaningful, so no two users can claim one address (admin forms included).
+    def clean(self):
+        super().clean()
+        self.email = self.email.lower()
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
     def get_full_name(self):
         return self.full_name or self.email
 
