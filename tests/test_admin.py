@@ -13,6 +13,7 @@ from apikeys.models import ApiKey
 from chatbots.models import Conversation, Message
 from leads.models import Lead
 from sources.models import Source
+from tests.conftest import PASSWORD
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
 SCRIPT = "<script>alert(1)</script>"
@@ -219,3 +220,27 @@ def test_audit_events_cannot_be_edited_in_the_admin(staff_client, key_pair):
     assert response.status_code == 403
     event.refresh_from_db()
     assert event.target_description != "rewritten"
+
+
+NEW_USER = {"password1": "a-long-password-123", "password2": "a-long-password-123", "usable_password": "true"}
+
+
+def test_staff_can_add_a_user_in_the_admin_who_can_then_log_in(staff_client, client):
+    response = staff_client.post(admin_url(User, "add"), {"email": "eve@example.com", **NEW_USER})
+    assert response.status_code == 302
+    login = client.post("/accounts/login/", {"username": "eve@example.com", "password": NEW_USER["password1"]})
+    assert login.status_code == 302
+
+
+def test_an_email_added_in_the_admin_is_stored_in_lower_case(staff_client):
+    staff_client.post(admin_url(User, "add"), {"email": "Eve@Example.COM", **NEW_USER})
+    assert User.objects.filter(email="eve@example.com").exists()
+
+
+def test_staff_cannot_add_a_user_whose_email_differs_from_another_only_in_case(staff_client, alice, client):
+    response = staff_client.post(admin_url(User, "add"), {"email": "ALICE@example.com", **NEW_USER})
+    assert response.status_code == 200
+    assert "email" in response.context["adminform"].form.errors
+    assert User.objects.filter(email__iexact="alice@example.com").count() == 1
+    login = client.post("/accounts/login/", {"username": "alice@example.com", "password": PASSWORD})
+    assert login.status_code == 302
