@@ -49,8 +49,14 @@ def test_a_wrong_email_or_password_shows_a_form_error_and_logs_nobody_in(client,
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"username": "", "password": ""}, {"username": "not-an-email", "password": PASSWORD}],
-    ids=["nothing", "blank", "not-an-email"],
+    [
+        {},
+        {"username": "", "password": ""},
+        {"username": "not-an-email", "password": PASSWORD},
+        {"username": "alice@example.com\x00", "password": PASSWORD},
+        {"username": "alice@example.com", "password": "x" * 10_000},
+    ],
+    ids=["nothing", "blank", "not-an-email", "nul-character", "10k-password"],
 )
 def test_incomplete_login_forms_are_answered_with_the_form_not_an_error(client, alice, data):
     response = client.post(LOGIN_URL, data)

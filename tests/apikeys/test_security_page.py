@@ -202,8 +202,9 @@ def test_the_page_shows_the_recent_security_events(alice_client, key_pair, alice
         ("CRM sync", "An active key already has this label"),
         ("crm SYNC", "An active key already has this label"),
         ("  CRM sync  ", "An active key already has this label"),
+        ("Zapier\x00", "Null characters are not allowed"),
     ],
-    ids=["empty", "blank", "101-characters", "duplicate", "duplicate-other-case", "duplicate-with-spaces"],
+    ids=["empty", "blank", "101-characters", "duplicate", "duplicate-other-case", "duplicate-with-spaces", "nul"],
 )
 def test_a_bad_label_is_shown_on_the_form_and_nothing_is_created(alice_client, key_pair, account, label, error):
     response = create(alice_client, label=label)
