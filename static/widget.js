@@ -18,8 +18,8 @@
   var VISITOR_KEY = "pivra:visitor";
   var LEAD_FIELDS = ["name", "email", "phone"];
 
-  var host = document.createElement("div");
-  host.setAttribute("data-pivra-widget", "");
+  // A custom element name, so that the page's `div { … }` rules cannot reach the host element.
+  var host = document.createElement("pivra-chat");
   var root = host.attachShadow({ mode: "open" });
   root.innerHTML =
     "<style>" +
