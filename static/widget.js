@@ -57,7 +57,7 @@
     '<div class="log" role="log" aria-live="polite" aria-label="Conversation" tabindex="0"></div>' +
     '<form class="compose">' +
     '<label class="sr" for="message">Message</label>' +
-    '<input id="message" name="message" type="text" autocomplete="off" maxlength="2000" required>' +
+    '<input id="message" name="message" type="text" autocomplete="off" maxlength="2000" placeholder="Ask a question…" required>' +
     '<button type="submit">Send</button>' +
     "</form>" +
     '<div class="actions"><button type="button" class="quiet lead-open" aria-controls="lead" hidden>Leave your details</button></div>' +
@@ -219,6 +219,7 @@
     if (!leadCapture.enabled) return;
     leadForm.hidden = false;
     leadOpen.hidden = true;
+    log.scrollTop = log.scrollHeight;
     var first = leadForm.querySelector("input:not([disabled])");
     if (first) first.focus();
   }
