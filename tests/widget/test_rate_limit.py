@@ -7,7 +7,7 @@ from django.core.cache.backends.redis import RedisCache
 
 from widget import ratelimit
 
-from .conftest import WidgetClient
+from .conftest import FROZEN_CLOCK, WidgetClient
 
 REDIS_URL = "redis://127.0.0.1:6379/5"
 
@@ -18,7 +18,7 @@ def test_too_many_requests_from_one_ip_get_a_429_with_retry_after(widget, settin
     assert statuses == [201, 201, 201, 429]
     response = widget.post("conversations")
     assert response.status_code == 429
-    assert 1 <= int(response["Retry-After"]) <= 60
+    assert response["Retry-After"] == "45"  # the rest of the minute
     body = response.json()
     assert body["code"] == "rate_limited"
     assert "Please wait" in body["detail"]
@@ -32,6 +32,14 @@ def test_the_ip_limit_counts_messages_too(widget, settings):
     conversation_id = widget.start()["conversation"]["id"]
     assert widget.ask(conversation_id, "One").status_code == 201
     assert widget.ask(conversation_id, "Two").status_code == 429
+
+
+def test_the_next_minute_starts_a_new_count(widget, settings, monkeypatch):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 1
+    assert widget.post("conversations").status_code == 201
+    assert widget.post("conversations").status_code == 429
+    monkeypatch.setattr(ratelimit, "_now", lambda: FROZEN_CLOCK + 45)
+    assert widget.post("conversations").status_code == 201
 
 
 def test_another_visitors_ip_is_not_limited(widget, settings):
