@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Source
 
@@ -11,6 +12,7 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["id", "title", "url", "chatbot__name", "account__name"]
     readonly_fields = ["id", "account", "character_count", "created_at", "updated_at", "processing_started_at"]
     autocomplete_fields = ["chatbot"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         obj.account = obj.chatbot.account
