@@ -116,7 +116,7 @@ class ApiKey(models.Model):
         now = now or timezone.now()
         if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION:
             return
-        if not cache.claim_last_used_write(self.pk, LAST_USED_RESOLUTION):
+        if not cache.claim_last_used_write(self.pk, LAST_USED_RESOLUTION, now):
             return
         ApiKey.objects.filter(pk=self.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
