@@ -89,6 +89,12 @@ DATABASES = {
 # Persistent connections with a health check: a request does not pay for a new connection.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side binding lets psycopg prepare a query once it has run 5 times on a connection,
+    # so PostgreSQL stops planning the per-request ones again and again: the API key lookup's
+    # three-table join spent more time being planned than run (bench/ measured 6% off an
+    # authenticated request). Behind a transaction-mode PgBouncer older than 1.21, remove this.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
