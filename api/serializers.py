@@ -169,17 +169,31 @@ class SourceSerializer(serializers.ModelSerializer):
         with transaction.atomic():
             return Source.objects.create(status=status, **validated_data)
 
+    def _shows_text(self):
+        view = self.context.get("view")
+        return view is None or getattr(view, "action", None) == "retrieve"
+
+    @property
+    def _readable_fields(self):
+        # Lists stay small and their query does not load the text (it may be a megabyte per
+        # source): reading it here would cost one query per row. The text is on the detail.
+        shows_text = self._shows_text()
+        for field in super()._readable_fields:
+            if shows_text or field.field_name not in ("content", "answer"):
+                yield field
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["chatbot"] = instance.chatbot_id
         if instance.type == Source.Type.QA:
-            data["question"], data["answer"] = instance.title, instance.content
+            data["question"] = instance.title
+            if self._shows_text():
+                data["answer"] = instance.content
+        else:
+            data.pop("question", None)
+            data.pop("answer", None)
         if instance.type != Source.Type.URL:
             data.pop("url", None)
-        view = self.context.get("view")
-        if view is not None and getattr(view, "action", None) != "retrieve":
-            data.pop("content", None)  # lists stay small; the text is on the detail
-            data.pop("answer", None)
         return data
 
 

@@ -139,3 +139,16 @@ def test_a_form_encoded_body_is_a_415(api_client, chatbot):
     response = api_client.post("/api/sources", {"chatbot": chatbot.pk, "type": "text", "content": "x"})
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_a_source_list_runs_the_same_queries_whatever_the_page_size(api_client, chatbot, django_assert_num_queries):
+    for index in range(30):
+        make_text_source(chatbot, title=f"Text {index}")
+        Source.objects.create(account=chatbot.account, chatbot=chatbot, type="qa", title=f"Q{index}?", content="A.", status="ready")
+    api_client.get("/api/sources")  # the key's last_used_at is written on first use only
+    # One query finds the key, one reads the page: the text stays unloaded.
+    for page_size in (5, 100):
+        with django_assert_num_queries(2):
+            response = api_client.get(f"/api/sources?page_size={page_size}")
+        assert response.status_code == 200
+        assert all("content" not in s and "answer" not in s for s in response.json()["results"])
