@@ -40,22 +40,23 @@ def forget_revoked(key_hash):
         cache.set(_entry_key(key_hash), REVOKED, settings.API_KEY_CACHE_SECONDS * 2)
 
 
-# key id -> when this process may next try to claim the last_used_at write. It only saves round
-# trips: a cached key's last_used_at is as old as its cache entry, so without it every request
-# would try once the entry is a minute old. The shared claim below still decides.
+# key id -> when this process may next try to write the key's last_used_at. It keeps a process's
+# threads, and requests carrying a cached key (whose last_used_at is as old as its cache entry),
+# from trying again and again; the shared claim and the conditional UPDATE still decide.
 _next_claim_attempt = {}
 
 
 def claim_last_used_write(key_id, period, now):
-    """With a shared cache, let one request per key per period write last_used_at.
+    """Whether this request may write the key's last_used_at: once a period per key in this
+    process and, with a shared cache, once a period in all of them.
 
-    Without one, the conditional UPDATE on the freshly read row is the guard.
+    Without a shared cache, the conditional UPDATE on the freshly read row is the guard.
     """
-    if not enabled():
-        return True
     if _next_claim_attempt.get(key_id, now) > now:
         return False
     if len(_next_claim_attempt) > 10_000:
         _next_claim_attempt.clear()
     _next_claim_attempt[key_id] = now + period
+    if not enabled():
+        return True
     return cache.add(f"apikeys:last-used:{key_id}", 1, int(period.total_seconds()))

@@ -1,3 +1,4 @@
+import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,13 @@ from . import cache, crypto
 
 # A busy integration must not turn every GET into a row update.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _process_delay():
+    """A fraction of a second, different in each worker process. Workers that read the same stale
+    last_used_at would all send the UPDATE at once (only one changes the row); waiting each its
+    own delay past the minute, the first writes and the others then read the new value."""
+    return timedelta(microseconds=os.getpid() * 2654435761 % 1_000_000)
 
 
 class ApiKeyQuerySet(AccountScopedQuerySet):
@@ -114,7 +122,7 @@ class ApiKey(models.Model):
     def record_use(self, now=None):
         """Set last_used_at at most once a minute, with one conditional UPDATE."""
         now = now or timezone.now()
-        if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION:
+        if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION + _process_delay():
             return
         if not cache.claim_last_used_write(self.pk, LAST_USED_RESOLUTION, now):
             return
