@@ -1,0 +1,337 @@
+"""In-process measurements: requests straight through Django's WSGI handler, as gunicorn calls it.
+
+`python -m bench.measure PHASE STATE.json` prints one JSON object. The phases run in their own
+process because settings differ (cache or none, one database or two).
+
+Variants are interleaved: each round runs every variant once, in a fresh random order, so drift
+(CPU frequency, autovacuum, the other core's load) hits all of them alike.
+"""
+
+import io
+import json
+import os
+import random
+import sys
+import time
+from contextlib import contextmanager
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+
+from . import routers, stats  # noqa: E402
+
+app = get_wsgi_application()
+
+
+def call(path, query="", headers=()):
+    environ = {
+        "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+        "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    environ.update(headers)
+    status = []
+    result = app(environ, lambda s, h, exc_info=None: status.append(s))
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()  # request_finished: what gunicorn does after each response
+    return int(status[0][:3]), body
+
+
+def _on_cpu_ns(pid):
+    """Nanoseconds the process (its main thread) has run on a CPU: /proc/<pid>/schedstat."""
+    if pid is None:
+        return 0
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def _redis_pid():
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return None
+    import redis
+
+    return redis.Redis.from_url(os.environ["BENCH_CACHE_URL"]).info("server")["process_id"]
+
+
+REDIS_PID = _redis_pid()
+
+
+def _backend_pid(alias):
+    wrapper = connections[alias]
+    return wrapper.connection.info.backend_pid if wrapper.connection is not None else None
+
+
+class Request:
+    """One GET, timed two ways: wall-clock time, and CPU time spent on it by this process, its
+    PostgreSQL backend and (when configured) Redis. Wall time is what a client sees; the CPU
+    time barely moves when other programs compete for the cores, so it corroborates the ratios
+    on a busy machine."""
+
+    def __init__(self, name, path, query="", headers=(), database="default"):
+        self.name, self.path, self.query, self.headers, self.database = name, path, query, dict(headers), database
+
+    def __call__(self):
+        routers.use(self.database)
+        status, body = call(self.path, self.query, self.headers)
+        if status != 200:
+            raise SystemExit(f"{self.name}: HTTP {status}: {body[:300]!r}")
+        return body
+
+    def timed(self):
+        routers.use(self.database)
+        backend = _backend_pid(self.database)
+        others = _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID)
+        cpu, wall = time.process_time_ns(), time.perf_counter_ns()
+        status, _ = call(self.path, self.query, self.headers)
+        wall, cpu = time.perf_counter_ns() - wall, time.process_time_ns() - cpu
+        if status != 200:
+            raise SystemExit(f"{self.name}: HTTP {status}")
+        if _backend_pid(self.database) != backend:  # the connection was replaced (CONN_MAX_AGE)
+            return wall / 1000, None
+        return wall / 1000, (cpu + _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID) - others) / 1000
+
+
+def interleave(requests, rounds, warmup=100):
+    for _ in range(warmup):
+        for request in requests:
+            request()
+    samples = {request.name: [] for request in requests}
+    cpu = {request.name: [] for request in requests}
+    rng = random.Random(42)
+    order = list(requests)
+    for _ in range(rounds):
+        rng.shuffle(order)
+        for request in order:
+            wall_us, cpu_us = request.timed()
+            samples[request.name].append(wall_us)
+            if cpu_us is not None:
+                cpu[request.name].append(cpu_us)
+    samples["cpu"] = cpu
+    return samples
+
+
+def summary(samples):
+    return {
+        name: {"median_us": stats.median(v), "p90_us": stats.percentile(v, 90), "n": len(v),
+               "cpu_median_us": stats.median(samples["cpu"][name])}
+        for name, v in samples.items() if name != "cpu"
+    }
+
+
+def compare(samples, a, b):
+    low, high = stats.ratio_interval(samples[a], samples[b])
+    cpu_a, cpu_b = samples["cpu"][a], samples["cpu"][b]
+    return {"a": a, "b": b, "ratio": stats.median(samples[a]) / stats.median(samples[b]), "ci95": [low, high],
+            "cpu_ratio": stats.median(cpu_a) / stats.median(cpu_b)}
+
+
+@contextmanager
+def counting_queries():
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield statements
+
+
+def queries_of(request):
+    request()  # warm: a stale last_used_at write, if any, happens here, not in the count
+    with counting_queries() as statements:
+        request()
+    return len(statements), [s[:120] for s in statements]
+
+
+def bearer(raw):
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+# -- phases -----------------------------------------------------------------------------------
+
+def auth_phase(state, rounds):
+    big = state["big"]
+    variants = [
+        Request("pivra", "/api/leads", headers=bearer(big["key"])),
+        Request("token", "/bench/token/leads", headers={"HTTP_AUTHORIZATION": f"Token {big['token']}"}),
+        Request("pivra_no_rate_limit", "/bench/nothrottle/leads", headers=bearer(big["key"])),
+        Request("no_auth", "/bench/noauth/leads", headers={"HTTP_X_BENCH_ACCOUNT": big["account"]}),
+    ]
+    for request in variants:  # the same page, whichever way it was authenticated
+        request()
+    bodies = {json.dumps(json.loads(request())["results"]) for request in variants}
+    assert len(bodies) == 1, "the comparison views must return the same page"
+    queries = {request.name: queries_of(request)[0] for request in variants}
+    samples = interleave(variants, rounds)
+    result = {
+        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
+        "key_cache": settings.API_KEY_CACHE_ENABLED,
+        "queries": queries,
+        "timings": summary(samples),
+        "pivra_vs_token": compare(samples, "pivra", "token"),
+        "pivra_vs_no_auth": compare(samples, "pivra", "no_auth"),
+        "pivra_no_rate_limit_vs_no_auth": compare(samples, "pivra_no_rate_limit", "no_auth"),
+        "token_vs_no_auth": compare(samples, "token", "no_auth"),
+    }
+    result["revocation"] = revocation_check(big)
+    return result
+
+
+def revocation_check(big):
+    """A fresh key, used twice (the second time from the cache when one is configured), revoked,
+    then used again: the very next request must get 401."""
+    from apikeys import cache
+    from apikeys.models import ApiKey
+
+    account = ApiKey.objects.get(pk=big["key_id"]).account
+    api_key, raw = ApiKey.objects.create_key(account=account, label=f"revocation {time.time()}")
+    statuses = [call("/api/leads", headers=bearer(raw))[0] for _ in range(2)]
+    with counting_queries() as statements:
+        call("/api/leads", headers=bearer(raw))
+    served_from_cache = not any("apikeys_apikey" in sql for sql in statements)
+    api_key.revoke()
+    status, body = call("/api/leads", headers=bearer(raw))
+    return {
+        "before": statuses,
+        "key_served_from_cache": served_from_cache,
+        "after_revoke": status,
+        "code": json.loads(body).get("code"),
+        "cache_entry": cache.get(api_key.key_hash) if cache.enabled() else None,
+        "refused": status == 401 and statuses == [200, 200],
+    }
+
+
+def next_page(body):
+    link = json.loads(body)["next"]
+    path, _, query = link.partition("?")
+    return path.split("127.0.0.1", 1)[-1], query
+
+
+def scale_phase(state, rounds):
+    from chatbots.models import Chatbot
+
+    setups = {"1m": ("default", state["big"]), "1k": ("small", state["small"])}
+    variants, slow = [], []
+    for label, (database, who) in setups.items():
+        headers = bearer(who["key"])
+        variants.append(Request(f"first_page_{label}", "/api/leads", headers=headers, database=database))
+        # Page 100 exists with 1,000 leads only at 10 a page: walk the cursor there, both setups alike.
+        path, query = "/api/leads", "page_size=10"
+        for _ in range(99):
+            path, query = next_page(Request("walk", path, query, headers, database)())
+        variants.append(Request(f"page_100_{label}", path, query, headers, database))
+        # Filters an incremental sync uses (informational, not a target).
+        routers.use(database)
+        bot = Chatbot.objects.filter(account_id=who["account"]).order_by("created_at", "id").first()
+        variants.append(Request(f"chatbot_filter_{label}", "/api/leads", f"chatbot={bot.pk}", headers, database))
+        since = "updated_after=" + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+        variants.append(Request(f"updated_after_{label}", "/api/leads", since, headers, database))
+        slow.append(Request(f"email_filter_{label}", "/api/leads", "email=visitor500@example15.com", headers, database))
+    samples = interleave(variants, rounds, warmup=20)
+    # The email filter scans the whole account (no index serves a case-insensitive match):
+    # a few rounds are enough to see that.
+    slow_samples = interleave(slow, 10, warmup=1)
+    samples["cpu"].update(slow_samples.pop("cpu"))
+    samples.update(slow_samples)
+    result = {"timings": summary(samples)}
+    for name in ("first_page", "page_100", "chatbot_filter", "email_filter", "updated_after"):
+        result[name] = compare(samples, f"{name}_1m", f"{name}_1k")
+    return result
+
+
+def queries_phase(state, rounds):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    key = bearer(state["big"]["key"])
+    lists = {}
+    for endpoint in ("leads", "conversations", "chatbots", "sources"):
+        lists[endpoint] = {}
+        for size in (5, 50, 100):
+            count, statements = queries_of(Request(endpoint, f"/api/{endpoint}", f"page_size={size}", key))
+            lists[endpoint][size] = count
+            if endpoint == "leads" and size == 50:
+                lists["leads_statements"] = statements
+
+    pages = []
+    for size in (5, 500):
+        client = Client()
+        client.force_login(get_user_model().objects.get(pk=state[f"security{size}"]["user"]))
+        cookie = {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"}
+        page = Request(f"security_{size}_keys", "/settings/security/", headers=cookie)
+        count, statements = queries_of(page)
+        rows = page().count(b"<tr data-key-id=")
+        pages.append((page, count, statements, rows))
+    samples = interleave([p[0] for p in pages], rounds, warmup=5)
+    security = {
+        p[0].name: {"queries": p[1], "key_rows": p[3], "median_ms": stats.median(samples[p[0].name]) / 1000,
+                    "p90_ms": stats.percentile(samples[p[0].name], 90) / 1000,
+                    "cpu_median_ms": stats.median(samples["cpu"][p[0].name]) / 1000}
+        for p in pages
+    }
+    security["statements"] = pages[-1][2]
+    return {"lists": lists, "security": security}
+
+
+def reset_last_used_phase(state, rounds):
+    """Before the write phase: make the key's last_used_at fall due a few seconds into the load,
+    when every worker is busy (the minute boundary of a key in constant use), so the phase shows
+    how many statements the throttled write takes. The shared claim and cache entry are dropped
+    so that they too start from that state."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apikeys import cache as key_cache
+    from apikeys.models import LAST_USED_RESOLUTION, ApiKey
+
+    api_key = ApiKey.objects.get(pk=state["big"]["key_id"])
+    due_in = timedelta(seconds=int(os.environ.get("BENCH_DUE_IN", 3)))
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - LAST_USED_RESOLUTION + due_in)
+    if key_cache.enabled():
+        from django.core.cache import cache
+
+        cache.delete_many([f"apikeys:last-used:{api_key.pk}", key_cache._entry_key(api_key.key_hash)])
+    return {}
+
+
+def revoke_e2e_phase(state, rounds):
+    """Revocation against the running gunicorn (its workers share only PostgreSQL and the cache):
+    use a fresh key on new connections until every worker has served it, revoke it here, in
+    another process, then send requests on new connections: each must get 401."""
+    from apikeys.models import ApiKey
+
+    from . import e2e
+
+    port = int(os.environ["BENCH_PORT"])
+    api_key, raw = ApiKey.objects.create_key(
+        account=ApiKey.objects.get(pk=state["big"]["key_id"]).account, label=f"revocation e2e {time.time()}"
+    )
+    headers = {"Authorization": f"Bearer {raw}"}
+    before = [e2e.get(port, "/api/leads?page_size=5", headers, close=True)[0] for _ in range(30)]
+    api_key.revoke()
+    after = [e2e.get(port, "/api/leads?page_size=5", headers, close=True)[0] for _ in range(30)]
+    return {"before_200": before.count(200), "after_401": after.count(401), "requests": len(after),
+            "refused": before.count(200) == len(before) and after.count(401) == len(after)}
+
+
+if __name__ == "__main__":
+    phase, state_path = sys.argv[1], sys.argv[2]
+    rounds = int(os.environ.get("BENCH_ROUNDS", 1000))
+    with open(state_path) as f:
+        state = json.load(f)
+    phases = {"auth": auth_phase, "scale": scale_phase, "queries": queries_phase,
+              "reset-last-used": reset_last_used_phase, "revoke-e2e": revoke_e2e_phase}
+    result = phases[phase](state, rounds)
+    json.dump(result, sys.stdout, default=str)

@@ -1,0 +1,25 @@
+"""Medians, ratios and a bootstrap interval: small enough not to need NumPy."""
+
+import random
+import statistics
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
+
+
+def ratio_interval(a, b, resamples=300, seed=1):
+    """95% bootstrap interval of median(a) / median(b)."""
+    rng = random.Random(seed)
+    ratios = []
+    for _ in range(resamples):
+        ra = [a[rng.randrange(len(a))] for _ in a]
+        rb = [b[rng.randrange(len(b))] for _ in b]
+        ratios.append(median(ra) / median(rb))
+    ratios.sort()
+    return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]

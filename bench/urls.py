@@ -1,0 +1,19 @@
+"""Pivra's URLs plus the comparison endpoints (benchmark only; see bench/views.py).
+
+The bench patterns come first, so Pivra's own /api/leads pays the few extra pattern checks.
+"""
+
+from django.urls import re_path
+
+from pivra.urls import urlpatterns as pivra_urlpatterns
+
+from . import views
+
+LIST = {"get": "list"}
+
+urlpatterns = [
+    re_path(r"^bench/token/leads/?$", views.TokenLeadViewSet.as_view(LIST), name="bench-token-leads"),
+    re_path(r"^bench/noauth/leads/?$", views.UnauthenticatedLeadViewSet.as_view(LIST), name="bench-noauth-leads"),
+    re_path(r"^bench/nothrottle/leads/?$", views.UnthrottledLeadViewSet.as_view(LIST), name="bench-nothrottle-leads"),
+    *pivra_urlpatterns,
+]
