@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
@@ -30,7 +32,8 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at", "-id"], name="lead_account_newest"),
             models.Index(fields=["account", "-updated_at", "-id"], name="lead_account_updated"),
-            models.Index(fields=["account", "email"], name="lead_account_email"),
+            # The API's ?email= filter matches case-insensitively (UPPER(email) = UPPER(%s)).
+            models.Index(F("account"), Upper("email"), name="lead_account_email_ci"),
         ]
 
     def __str__(self):
