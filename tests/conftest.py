@@ -86,6 +86,13 @@ def alice_client(alice):
 
 
 @pytest.fixture
+def bob_client(bob):
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
 def chatbot(account):
     return Chatbot.objects.create(account=account, name="Support bot")
 

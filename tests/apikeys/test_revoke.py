@@ -1,19 +1,11 @@
 """Revoking a key from Settings → Security: a confirmation step, then it stops working at once."""
 
 import pytest
-from django.test import Client
 
 from accounts.models import AuditEvent
 from apikeys.models import ApiKey
 
 from .pages import SECURITY, create, revoke_url, shown_keys, the_new_key, use
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
 
 
 @pytest.fixture

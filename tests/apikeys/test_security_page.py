@@ -20,11 +20,6 @@ def client_for(user):
 
 
 @pytest.fixture
-def bob_client(bob):
-    return client_for(bob)
-
-
-@pytest.fixture
 def dana_client(account):
     """Dana is an admin of `account`: she manages keys like an owner."""
     return client_for(make_member(account, "dana@example.com", Membership.Role.ADMIN))

@@ -16,13 +16,6 @@ def regenerate_url(chatbot):
     return f"/install/{chatbot.pk}/regenerate-embed-key/"
 
 
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
-
-
 def test_it_requires_login():
     response = Client().get(INSTALL)
     assert response.status_code == 302
