@@ -1,6 +1,7 @@
-"""Per-account API request counting, in fixed one-minute windows in the Django cache.
+"""Fixed one-minute counting windows in the Django cache, for every rate limit in Pivra: the
+API's requests a minute per account, and the widget's per visitor and per chatbot.
 
-With Redis configured every worker shares the count; with the embedded default (per-process
+With Redis configured every worker shares the counts; with the embedded default (per-process
 memory) each process counts on its own, which is right for one process and documented.
 """
 
@@ -13,23 +14,24 @@ from django.core.cache.backends.redis import RedisCache
 WINDOW_SECONDS = 60
 
 
-def _window_key(account_id, window):
-    return f"api:requests:{account_id}:{window}"
-
-
 def _current_window(now=None):
     return int((now or time.time()) // WINDOW_SECONDS)
 
 
-def count_request(account_id):
-    """Count one request; return the number made in this window so far."""
-    key = _window_key(account_id, _current_window())
+def window_key(name, now=None):
+    """The cache key that counts `name` in the window holding `now`."""
+    return f"{name}:{_current_window(now)}"
+
+
+def count(name, now=None):
+    """Count one event under `name` in the current window; return how many so far."""
+    key = window_key(name, now)
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
         return _count_on_redis(backend, key)
     try:
         return cache.incr(key)
-    except ValueError:  # the window's first request
+    except ValueError:  # the window's first event
         if cache.add(key, 1, WINDOW_SECONDS * 2):
             return 1
         return cache.incr(key)
@@ -46,8 +48,8 @@ def _count_on_redis(backend, key):
     return pipeline.execute()[1]
 
 
-def requests_this_window(account_id):
-    return cache.get(_window_key(account_id, _current_window()), 0)
+def counted(name, now=None):
+    return cache.get(window_key(name, now), 0)
 
 
 def seconds_until_next_window(now=None):
@@ -57,3 +59,16 @@ def seconds_until_next_window(now=None):
 
 def current_window_ends_at():
     return datetime.fromtimestamp((_current_window() + 1) * WINDOW_SECONDS, tz=timezone.utc)
+
+
+def _api_requests(account_id):
+    return f"api:requests:{account_id}"
+
+
+def count_request(account_id):
+    """Count one API request of the account; return the number made in this window so far."""
+    return count(_api_requests(account_id))
+
+
+def requests_this_window(account_id):
+    return counted(_api_requests(account_id))

@@ -1,16 +1,11 @@
-"""Visitor rate limits: widget requests a minute per client IP and per chatbot.
-
-Fixed one-minute windows counted in the Django cache: with Redis configured every worker on
-every host shares the counts; without it (per-process memory) each process counts on its own.
-"""
+"""Visitor rate limits: widget requests a minute per client IP and per chatbot, counted in the
+same fixed one-minute windows as the API's limits (`api.ratelimit`)."""
 
 import time
 
-from django.core.cache import cache
+from api import ratelimit as windows
 
 from . import conf
-
-WINDOW_SECONDS = 60
 
 
 def _now():
@@ -18,25 +13,17 @@ def _now():
     return time.time()
 
 
+def _counter_name(scope, ident):
+    return f"widget:ratelimit:{scope}:{ident}"
+
+
 def counter_key(scope, ident, now=None):
-    window = int((now or _now()) // WINDOW_SECONDS)
-    return f"widget:ratelimit:{scope}:{ident}:{window}"
+    return windows.window_key(_counter_name(scope, ident), now or _now())
 
 
 def count(scope, ident):
     """Count one request; return how many were made in this window so far."""
-    key = counter_key(scope, ident)
-    cache.add(key, 0, WINDOW_SECONDS * 2)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS * 2)
-        return 1
-
-
-def seconds_until_next_window(now=None):
-    now = now or _now()
-    return max(1, int(WINDOW_SECONDS - now % WINDOW_SECONDS + 0.999))
+    return windows.count(_counter_name(scope, ident), _now())
 
 
 def check(*, ip, chatbot_id):
@@ -44,7 +31,7 @@ def check(*, ip, chatbot_id):
     # The chatbot's count is taken only for requests within the IP's limit: otherwise one
     # visitor's flood would use up the chatbot's budget and lock every other visitor out.
     if ip and count("ip", ip) > conf.get("WIDGET_RATE_LIMIT_PER_IP"):
-        return seconds_until_next_window()
+        return windows.seconds_until_next_window(_now())
     if count("chatbot", chatbot_id) > conf.get("WIDGET_RATE_LIMIT_PER_CHATBOT"):
-        return seconds_until_next_window()
+        return windows.seconds_until_next_window(_now())
     return None
