@@ -11,21 +11,16 @@ from rest_framework.views import APIView
 from accounts.models import Plan
 from chatbots.models import Chatbot
 
+from .fields import AccountOwnedRelatedField
 from .serializers import UsageSerializer
 from .usage import usage_report
 
 
 class UsageQuerySerializer(serializers.Serializer):
-    chatbot = serializers.CharField(
-        required=False, max_length=32,
+    chatbot = AccountOwnedRelatedField(
+        Chatbot, required=False,
         help_text="A chatbot id: report that chatbot's messages, knowledge characters and sources only.",
     )
-
-    def validate_chatbot(self, value):
-        chatbot = Chatbot.objects.for_account(self.context["account"]).filter(pk=value).first()
-        if chatbot is None:
-            raise serializers.ValidationError("No chatbot with this id in your account.")
-        return chatbot
 
 
 USAGE_EXAMPLE = {
