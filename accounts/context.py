@@ -3,6 +3,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.http import Http404
 
 from .models import Membership
 
@@ -20,6 +21,14 @@ def current_membership(request):
             )
         request._pivra_membership = membership
     return request._pivra_membership
+
+
+def current_membership_or_404(request):
+    """For pages that only make sense inside an account."""
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404("You are not a member of any account.")
+    return membership
 
 
 def current_account(request):

@@ -2,27 +2,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
-from accounts.context import client_ip, current_membership
+from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent
 
 from .forms import CreateApiKeyForm
 from .models import ApiKey
 
 RECENT_EVENTS = 20
-
-
-def _membership_or_404(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any account.")
-    return membership
 
 
 def _render_security(request, membership, form, new_key=None, status=200):
@@ -46,7 +38,7 @@ def _render_security(request, membership, form, new_key=None, status=200):
 @login_required
 @require_http_methods(["GET", "POST"])
 def security(request):
-    membership = _membership_or_404(request)
+    membership = current_membership_or_404(request)
     account = membership.account
     if request.method == "GET":
         return _render_security(request, membership, CreateApiKeyForm(account=account))
@@ -80,7 +72,7 @@ def security(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def revoke(request, key_id):
-    membership = _membership_or_404(request)
+    membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can revoke API keys.")
     api_key = get_object_or_404(ApiKey.objects.for_account(membership.account), pk=key_id)

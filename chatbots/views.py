@@ -2,31 +2,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from accounts.context import client_ip, current_membership
+from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent
 
 from .models import Chatbot
-
-
-def _membership_or_404(request):
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404("You are not a member of any account.")
-    return membership
 
 
 @login_required
 @require_http_methods(["GET"])
 def install(request):
     """Install → Embed code: each chatbot's embed key, allowed domains and `<script>` snippet."""
-    membership = _membership_or_404(request)
+    membership = current_membership_or_404(request)
     script_url = request.build_absolute_uri(reverse("widget_js"))
     chatbots = [
         {"chatbot": chatbot, "snippet": f'<script src="{script_url}" data-key="{chatbot.embed_key}" async></script>'}
@@ -44,7 +36,7 @@ def install(request):
 def regenerate_embed_key(request, chatbot_id):
     """Asks for confirmation (GET), then gives the chatbot a new embed key (POST): the old one
     stops working at once, so every page with the old snippet must be updated."""
-    membership = _membership_or_404(request)
+    membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can regenerate embed keys.")
     chatbot = get_object_or_404(Chatbot.objects.for_account(membership.account), pk=chatbot_id)
