@@ -16,6 +16,7 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
     default_error_messages = {
         "does_not_exist": "No {model_name} with id '{pk_value}' in your account.",
         "incorrect_type": "Expected an id string, received {data_type}.",
+        "invalid_id": "That is not a valid {model_name} id.",
     }
 
     def __init__(self, model, **kwargs):
@@ -29,8 +30,10 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if not ID.fullmatch(data):
-            self.fail("does_not_exist", model_name=self.model._meta.verbose_name, pk_value=data[:40])
+        # Something that cannot be an id (a pasted secret key, say) is neither queried, where
+        # SQL logging would record it, nor echoed back.
+        if len(data) > self.model._meta.pk.max_length or not ID.fullmatch(data):
+            self.fail("invalid_id", model_name=self.model._meta.verbose_name)
         queryset = self.get_queryset()
         try:
             return queryset.get(pk=data)
