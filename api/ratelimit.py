@@ -9,7 +9,8 @@ import time
 from datetime import datetime, timezone
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+
+from pivra.cache import RedisCache
 
 WINDOW_SECONDS = 60
 
@@ -42,7 +43,7 @@ def _count_on_redis(backend, key):
     # instead of the three that Django's add() + incr() take (incr checks EXISTS first).
     # Django's Redis backend stores integers as plain numbers, so cache.get() reads the count.
     redis_key = backend.make_and_validate_key(key)
-    pipeline = backend._cache.get_client(redis_key, write=True).pipeline(transaction=False)
+    pipeline = backend.pipeline()
     pipeline.set(redis_key, 0, ex=WINDOW_SECONDS * 2, nx=True)
     pipeline.incr(redis_key)
     return pipeline.execute()[1]

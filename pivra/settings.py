@@ -103,6 +103,8 @@ CACHES = {
     if _cache_url
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "pivra.cache.RedisCache"  # the same, with one client per pool
 # Only a cache shared by every worker may hold verified API keys (revocation must be global).
 API_KEY_CACHE_ENABLED = bool(_cache_url)
 API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)

@@ -1,15 +1,19 @@
 """With a shared Redis cache of verified keys, revocations and plan changes still apply on the
 very next request (every worker reads the same cache, and revoking updates it before returning)."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Plan
 from apikeys import cache as key_cache
 from apikeys.models import ApiKey
+from pivra.cache import RedisCache
 
 from .pages import use
 
@@ -30,7 +34,7 @@ pytestmark = pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server
 
 @pytest.fixture(autouse=True)
 def shared_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
     settings.API_KEY_CACHE_ENABLED = True
     assert isinstance(caches["default"], RedisCache)
     cache.clear()
@@ -133,3 +137,14 @@ def test_a_deleted_key_stops_working_on_the_next_request(key_pair):
     assert use(raw_key).status_code == 200
     api_key.delete()
     assert use(raw_key).status_code == 401
+
+
+def test_a_redis_url_turns_on_the_shared_key_cache_with_pivras_redis_backend():
+    settings_of_a_production_process = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; "
+         "print(settings.CACHES['default']['BACKEND'], settings.API_KEY_CACHE_ENABLED)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "pivra.settings", "REDIS_URL": REDIS_URL, "CACHE_URL": "",
+             "SECRET_KEY": "test-only-secret-key"},
+        capture_output=True, text=True, check=True,
+    )
+    assert settings_of_a_production_process.stdout.split() == ["pivra.cache.RedisCache", "True"]

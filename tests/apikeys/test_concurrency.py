@@ -81,7 +81,7 @@ def test_no_request_started_after_revoke_returned_succeeds(key_pair, alice):
 
 @pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
 def test_no_request_started_after_revoke_returned_succeeds_with_a_shared_key_cache(key_pair, alice, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
     settings.API_KEY_CACHE_ENABLED = True
     cache.clear()
     try:

@@ -3,8 +3,8 @@
 import socket
 
 import pytest
-from django.core.cache.backends.redis import RedisCache
 
+from pivra.cache import RedisCache
 from widget import ratelimit
 
 from .conftest import FROZEN_CLOCK, WidgetClient
@@ -87,7 +87,7 @@ def redis_is_up():
 @pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
 def test_with_redis_requests_counted_by_another_worker_count_here(widget, settings):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL,
                     "KEY_PREFIX": "pivra-widget-tests"}
     }
     settings.WIDGET_RATE_LIMIT_PER_IP = 3
