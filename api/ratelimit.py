@@ -39,14 +39,37 @@ def count(name, now=None):
 
 
 def _count_on_redis(backend, key):
+    pipeline = backend.pipeline()
+    _queue_count(pipeline, backend.make_and_validate_key(key))
+    return pipeline.execute()[-1]
+
+
+def _queue_count(pipeline, redis_key):
     # Every API request pays for this: one round trip (SET NX with expiry, then INCR, pipelined)
     # instead of the three that Django's add() + incr() take (incr checks EXISTS first).
     # Django's Redis backend stores integers as plain numbers, so cache.get() reads the count.
-    redis_key = backend.make_and_validate_key(key)
-    pipeline = backend.pipeline()
     pipeline.set(redis_key, 0, ex=WINDOW_SECONDS * 2, nx=True)
     pipeline.incr(redis_key)
-    return pipeline.execute()[1]
+
+
+def get_and_count(cache_key, name, now=None):
+    """`cache.get(cache_key)` and `count(name)`: in one round trip with Redis. Returns (value, count)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return cache.get(cache_key), count(name, now)
+    pipeline = backend.pipeline()
+    pipeline.get(backend.make_and_validate_key(cache_key))
+    _queue_count(pipeline, backend.make_and_validate_key(window_key(name, now)))
+    value, *_, counted = pipeline.execute()
+    return backend.loads(value), counted
+
+
+def uncount(name, now=None):
+    """Take back an event counted under `name` in the window holding `now`."""
+    try:
+        cache.decr(window_key(name, now))
+    except ValueError:  # the window has expired meanwhile
+        pass
 
 
 def counted(name, now=None):
@@ -62,14 +85,15 @@ def current_window_ends_at():
     return datetime.fromtimestamp((_current_window() + 1) * WINDOW_SECONDS, tz=timezone.utc)
 
 
-def _api_requests(account_id):
+def api_requests(account_id):
+    """The name that counts an account's API requests."""
     return f"api:requests:{account_id}"
 
 
 def count_request(account_id):
     """Count one API request of the account; return the number made in this window so far."""
-    return count(_api_requests(account_id))
+    return count(api_requests(account_id))
 
 
 def requests_this_window(account_id):
-    return counted(_api_requests(account_id))
+    return counted(api_requests(account_id))

@@ -13,6 +13,7 @@ from .exceptions import MISSING_KEY
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "apikeys.authentication.ApiKeyAuthentication"
+    match_subclasses = True
     name = "SecretKey"
 
     def get_security_definition(self, auto_schema):

@@ -15,7 +15,10 @@ class PlanRateThrottle(BaseThrottle):
         limit = api_key.account.plan.api_requests_per_minute
         if not limit:
             return True
-        return ratelimit.count_request(api_key.account_id) <= limit
+        counted = getattr(request.successful_authenticator, "requests_counted", None)
+        if counted is None:
+            counted = ratelimit.count_request(api_key.account_id)
+        return counted <= limit
 
     def wait(self):
         return ratelimit.seconds_until_next_window()

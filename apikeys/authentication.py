@@ -47,7 +47,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return AnonymousUser(), api_key
 
     def _find_active(self, key_hash):
-        cached = cache.get(key_hash)
+        cached = self._read_cache(key_hash)
         if cached == cache.REVOKED:
             return None
         if cached is not None:
@@ -56,6 +56,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key is not None:
             cache.remember(key_hash, api_key)
         return api_key
+
+    def _read_cache(self, key_hash):
+        """The cached entry: a verified key, `cache.REVOKED`, or None (not cached, or no cache)."""
+        return cache.get(key_hash)
 
     def authenticate_header(self, request):
         if request.META.get("HTTP_AUTHORIZATION", "").strip():

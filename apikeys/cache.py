@@ -12,7 +12,7 @@ from django.core.cache import cache
 REVOKED = "revoked"
 
 
-def _entry_key(key_hash):
+def entry_key(key_hash):
     return f"apikeys:verified:{key_hash}"
 
 
@@ -21,23 +21,23 @@ def enabled():
 
 
 def get(key_hash):
-    return cache.get(_entry_key(key_hash)) if enabled() else None
+    return cache.get(entry_key(key_hash)) if enabled() else None
 
 
 def remember(key_hash, api_key):
     if enabled():
-        cache.add(_entry_key(key_hash), api_key, settings.API_KEY_CACHE_SECONDS)
+        cache.add(entry_key(key_hash), api_key, settings.API_KEY_CACHE_SECONDS)
 
 
 def forget(key_hashes):
     """Drop cached entries, e.g. after an account's plan changed."""
     if enabled():
-        cache.delete_many([_entry_key(h) for h in key_hashes])
+        cache.delete_many([entry_key(h) for h in key_hashes])
 
 
 def forget_revoked(key_hash):
     if enabled():
-        cache.set(_entry_key(key_hash), REVOKED, settings.API_KEY_CACHE_SECONDS * 2)
+        cache.set(entry_key(key_hash), REVOKED, settings.API_KEY_CACHE_SECONDS * 2)
 
 
 # key id -> when this process may next try to write the key's last_used_at. It keeps a process's

@@ -302,7 +302,7 @@ def reset_last_used_phase(state, rounds):
     if key_cache.enabled():
         from django.core.cache import cache
 
-        cache.delete_many([f"apikeys:last-used:{api_key.pk}", key_cache._entry_key(api_key.key_hash)])
+        cache.delete_many([f"apikeys:last-used:{api_key.pk}", key_cache.entry_key(api_key.key_hash)])
     return {}
 
 

@@ -1,4 +1,7 @@
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -7,6 +10,20 @@ from apikeys.models import ApiKey
 from chatbots.models import Chatbot
 
 PASSWORD = "correct horse battery staple"
+REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def redis_is_up():
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+# Redis runs on every developer machine set up as the README says, and in CI; not on a bare one.
+requires_redis = pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
 
 
 def make_account(name, plan="starter"):
@@ -100,6 +117,24 @@ def chatbot(account):
 @pytest.fixture
 def other_chatbot(other_account):
     return Chatbot.objects.create(account=other_account, name="Charlie's bot")
+
+
+@pytest.fixture
+def fresh_minute():
+    """Counts are per clock minute: start a test that counts well inside one, not at its edge."""
+    seconds_left = 60 - time.time() % 60
+    if seconds_left < 10:
+        time.sleep(seconds_left + 0.1)
+
+
+@pytest.fixture
+def shared_redis_cache(settings):
+    """Production's shared cache: Redis, holding verified keys and every worker's counts."""
+    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
+    settings.API_KEY_CACHE_ENABLED = True
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,4 @@
-import time
 from datetime import timedelta
-
-import pytest
 
 from django.utils import timezone
 
@@ -9,14 +6,6 @@ from accounts.models import Plan
 from chatbots.models import Chatbot
 
 from .factories import make_conversation, make_text_source
-
-
-@pytest.fixture
-def fresh_minute():
-    """Counts are per clock minute: start a test that counts well inside one, not at its edge."""
-    seconds_left = 60 - time.time() % 60
-    if seconds_left < 10:
-        time.sleep(seconds_left + 0.1)
 
 
 def test_usage_reports_the_plan_period_and_every_limit(api_client, account, alice, bob, chatbot):

@@ -6,44 +6,23 @@ import subprocess
 import sys
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Plan
 from apikeys import cache as key_cache
 from apikeys.models import ApiKey
-from pivra.cache import RedisCache
+from tests.conftest import REDIS_URL, requires_redis
 
 from .pages import use
 
-REDIS_URL = "redis://127.0.0.1:6379/3"
 
-
-def redis_is_up():
-    import redis
-
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
-
-
-@pytest.fixture(autouse=True)
-def shared_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
-    settings.API_KEY_CACHE_ENABLED = True
-    assert isinstance(caches["default"], RedisCache)
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [requires_redis, pytest.mark.usefixtures("shared_redis_cache")]
 
 
 def cached_entry(api_key):
-    return cache.get(key_cache._entry_key(api_key.key_hash))
+    return cache.get(key_cache.entry_key(api_key.key_hash))
 
 
 def key_lookups(captured):

@@ -9,13 +9,11 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from accounts.models import Plan
-
-from .test_cache import REDIS_URL, redis_is_up
+from tests.conftest import requires_redis
 
 THREADS = 6
 BEFORE_SECONDS = 0.4
@@ -79,14 +77,8 @@ def test_no_request_started_after_revoke_returned_succeeds(key_pair, alice):
     assert_no_request_started_after_the_revocation_succeeded(results, revoked_at)
 
 
-@pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
-def test_no_request_started_after_revoke_returned_succeeds_with_a_shared_key_cache(key_pair, alice, settings):
-    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
-    settings.API_KEY_CACHE_ENABLED = True
-    cache.clear()
-    try:
-        api_key, raw_key = key_pair
-        results, revoked_at = revoke_under_load(api_key, raw_key, alice)
-        assert_no_request_started_after_the_revocation_succeeded(results, revoked_at)
-    finally:
-        cache.clear()
+@requires_redis
+def test_no_request_started_after_revoke_returned_succeeds_with_a_shared_key_cache(key_pair, alice, shared_redis_cache):
+    api_key, raw_key = key_pair
+    results, revoked_at = revoke_under_load(api_key, raw_key, alice)
+    assert_no_request_started_after_the_revocation_succeeded(results, revoked_at)
