@@ -131,8 +131,9 @@ def summary(samples):
 def compare(samples, a, b):
     low, high = stats.ratio_interval(samples[a], samples[b])
     cpu_a, cpu_b = samples["cpu"][a], samples["cpu"][b]
+    paired = [x / y for x, y in zip(samples[a], samples[b])]  # the same round: milliseconds apart
     return {"a": a, "b": b, "ratio": stats.median(samples[a]) / stats.median(samples[b]), "ci95": [low, high],
-            "cpu_ratio": stats.median(cpu_a) / stats.median(cpu_b)}
+            "cpu_ratio": stats.median(cpu_a) / stats.median(cpu_b), "paired_ratio": stats.median(paired)}
 
 
 @contextmanager

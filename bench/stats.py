@@ -23,3 +23,10 @@ def ratio_interval(a, b, resamples=300, seed=1):
         ratios.append(median(ra) / median(rb))
     ratios.sort()
     return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
+
+
+def median_interval(values, resamples=1000, seed=1):
+    """95% bootstrap interval of median(values)."""
+    rng = random.Random(seed)
+    medians = sorted(median([values[rng.randrange(len(values))] for _ in values]) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
