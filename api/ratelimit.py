@@ -39,17 +39,14 @@ def count(name, now=None):
 
 
 def _count_on_redis(backend, key):
-    pipeline = backend.pipeline()
-    _queue_count(pipeline, backend.make_and_validate_key(key))
-    return pipeline.execute()[-1]
+    return backend.round_trip(*_count_commands(backend.make_and_validate_key(key)))[-1]
 
 
-def _queue_count(pipeline, redis_key):
-    # Every API request pays for this: one round trip (SET NX with expiry, then INCR, pipelined)
-    # instead of the three that Django's add() + incr() take (incr checks EXISTS first).
-    # Django's Redis backend stores integers as plain numbers, so cache.get() reads the count.
-    pipeline.set(redis_key, 0, ex=WINDOW_SECONDS * 2, nx=True)
-    pipeline.incr(redis_key)
+def _count_commands(redis_key):
+    # Every API request pays for this: one round trip (SET NX with expiry, then INCR) instead of
+    # the three that Django's add() + incr() take (incr checks EXISTS first). Django's Redis
+    # backend stores integers as plain numbers, so cache.get() reads the count.
+    return ("SET", redis_key, 0, "EX", WINDOW_SECONDS * 2, "NX"), ("INCR", redis_key)
 
 
 def get_and_count(cache_key, name, now=None):
@@ -57,10 +54,8 @@ def get_and_count(cache_key, name, now=None):
     backend = caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
         return cache.get(cache_key), count(name, now)
-    pipeline = backend.pipeline()
-    pipeline.get(backend.make_and_validate_key(cache_key))
-    _queue_count(pipeline, backend.make_and_validate_key(window_key(name, now)))
-    value, *_, counted = pipeline.execute()
+    counter = backend.make_and_validate_key(window_key(name, now))
+    value, *_, counted = backend.round_trip(("GET", backend.make_and_validate_key(cache_key)), *_count_commands(counter))
     return backend.loads(value), counted
 
 

@@ -26,11 +26,23 @@ class RedisCache(django_redis.RedisCache):
         super().__init__(server, params)
         self._class = _ReusedClientRedisCacheClient
 
-    def pipeline(self):
-        """A non-transactional pipeline on the write server, for several commands in one round
-        trip. Keys given to it must go through `make_and_validate_key` first."""
-        return self._cache.get_client(write=True).pipeline(transaction=False)
+    def round_trip(self, *commands):
+        """Send raw commands, e.g. `("INCR", key)`, in one round trip and return their replies.
+
+        Keys must go through `make_and_validate_key` first. Straight on a pooled connection:
+        redis-py's Pipeline class cost a fifth of such a call on every API request (bench/).
+        """
+        pool = self._cache.get_client(write=True).connection_pool
+        connection = pool.get_connection()  # checks the connection, reconnecting a stale one
+        try:
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _ in commands]
+        except BaseException:
+            connection.disconnect()  # unread replies must not reach the next caller
+            raise
+        finally:
+            pool.release(connection)
 
     def loads(self, value):
-        """Decode a value read through `pipeline()`, as `get()` would."""
+        """Decode a value read by `round_trip`, as `get()` would."""
         return None if value is None else self._cache._serializer.loads(value)

@@ -1,0 +1,39 @@
+"""pivra.cache.RedisCache: Django's Redis cache plus one-round-trip commands for the API's hot path."""
+
+import pytest
+import redis
+from django.core.cache import cache
+from redis.exceptions import ResponseError
+
+from tests.conftest import REDIS_URL, requires_redis
+
+pytestmark = [requires_redis, pytest.mark.usefixtures("shared_redis_cache")]
+
+
+def key(name):
+    return cache.make_and_validate_key(name)
+
+
+def test_a_round_trip_returns_each_commands_reply_in_order():
+    cache.set("greeting", {"hello": "world"})
+    value, created, counted = cache.round_trip(
+        ("GET", key("greeting")), ("SET", key("hits"), 0, "EX", 60, "NX"), ("INCR", key("hits"))
+    )
+    assert cache.loads(value) == {"hello": "world"}
+    assert counted == 1 and cache.get("hits") == 1
+    assert cache.round_trip(("INCR", key("hits"))) == [2]
+
+
+def test_a_failed_command_leaves_no_reply_behind_for_the_next_caller():
+    cache.set_many({"greeting": "hello", "other": "not for you"})
+    redis.Redis.from_url(REDIS_URL).rpush(key("a-list"), "x")
+    with pytest.raises(ResponseError):
+        cache.round_trip(("INCR", key("a-list")), ("GET", key("other")))
+    assert [cache.loads(v) for v in cache.round_trip(("GET", key("greeting")))] == ["hello"]
+
+
+def test_it_reconnects_after_redis_dropped_every_connection():
+    cache.set("greeting", "hello")
+    redis.Redis.from_url(REDIS_URL).client_kill_filter(_type="normal", skipme=True)
+    assert cache.loads(cache.round_trip(("GET", key("greeting")))[0]) == "hello"
+    assert cache.get("greeting") == "hello"
