@@ -4,9 +4,11 @@ account's API requests a minute in the same Redis round trip as the key's cache 
 With the shared cache, a request would otherwise wait for Redis twice (the key, then the count),
 and on a 2-core machine each wait cost about 5% of a list request (bench/). The count needs the
 key's account before the key is read, so this process remembers the account of each key it has
-seen: a key never changes account. Anything but a usable key takes its count back, so only
-requests that pass authentication count.
+seen: a key never changes account. A request the throttle would not have counted (a revoked key,
+one gone from the cache, a plan without API access or without a limit) takes its count back.
 """
+
+import time
 
 from apikeys import cache as key_cache
 from apikeys.authentication import ApiKeyAuthentication
@@ -23,22 +25,27 @@ class CountingApiKeyAuthentication(ApiKeyAuthentication):
 
     def _read_cache(self, key_hash):
         account_id = _account_of_key.get(key_hash)
-        if account_id is None:
+        if account_id is None or not key_cache.enabled():
             cached = super()._read_cache(key_hash)
-            if _is_usable(cached):
+            if _is_counted(cached):
                 if len(_account_of_key) > 10_000:
                     _account_of_key.clear()
                 _account_of_key[key_hash] = cached.account_id
             return cached
-        name = ratelimit.api_requests(account_id)
-        cached, counted = ratelimit.get_and_count(key_cache.entry_key(key_hash), name)
-        if _is_usable(cached) and cached.account_id == account_id:
+        name, now = ratelimit.api_requests(account_id), time.time()
+        cached, counted = ratelimit.get_and_count(key_cache.entry_key(key_hash), name, now)
+        if _is_counted(cached) and cached.account_id == account_id:
             self.requests_counted = counted
-        else:  # revoked, gone from the cache, or its plan lost API access
-            ratelimit.uncount(name)
+        else:  # revoked, gone from the cache, or its plan changed
+            ratelimit.uncount(name, now)
             _account_of_key.pop(key_hash, None)  # another thread may have dropped it
         return cached
 
 
-def _is_usable(cached):
-    return isinstance(cached, ApiKey) and cached.account.plan.api_keys_allowed
+def _is_counted(cached):
+    """Whether PlanRateThrottle counts this key's requests: those it lets through, on a plan with a
+    limit (HasApiAccess refuses the others first)."""
+    if not isinstance(cached, ApiKey):
+        return False
+    plan = cached.account.plan
+    return plan.api_keys_allowed and bool(plan.api_requests_per_minute)

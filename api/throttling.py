@@ -6,7 +6,8 @@ from . import ratelimit
 
 
 class PlanRateThrottle(BaseThrottle):
-    """API requests a minute per account, as its plan allows."""
+    """API requests a minute per account, as its plan allows. With Redis, the count usually comes
+    with the key's cache lookup (api.authentication, whose `_is_counted` mirrors the checks here)."""
 
     def allow_request(self, request, view):
         api_key = request.auth

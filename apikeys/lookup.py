@@ -10,6 +10,7 @@ than DRF's TokenAuthentication, which compiles its two-table join on every reque
 
 import threading
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 
@@ -21,9 +22,10 @@ _compiled = threading.local()  # the compiler's connection belongs to one thread
 class _CompiledLookup:
     def __init__(self, using):
         queryset = ApiKey.objects.using(using).select_related("account__plan").order_by()
-        compiler = queryset.filter(key_hash="", revoked_at__isnull=True).query.get_compiler(using)
+        compiler = queryset.filter(key_hash="placeholder", revoked_at__isnull=True).query.get_compiler(using)
         self.sql, params = compiler.as_sql()  # also fills compiler.select and klass_info
-        assert len(params) == 1, "the key hash must be the query's only parameter"
+        if params != ("placeholder",):
+            raise ImproperlyConfigured(f"the key lookup must take the key hash as its only parameter, not {params}")
         self.using = using
         klass_info, select = compiler.klass_info, compiler.select
         self.fields = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
@@ -49,7 +51,9 @@ class _CompiledLookup:
 def find_active(key_hash):
     """The active key with this hash, its account and plan loaded, or None."""
     using = router.db_for_read(ApiKey)
-    lookups = _compiled.__dict__.setdefault("lookups", {})
+    if not hasattr(_compiled, "lookups"):
+        _compiled.lookups = {}
+    lookups = _compiled.lookups
     if using not in lookups:
         lookups[using] = _CompiledLookup(using)
     return lookups[using](key_hash)

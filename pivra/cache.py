@@ -15,7 +15,7 @@ class _ReusedClientRedisCacheClient(django_redis.RedisCacheClient):
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        client = self._clients.get(id(pool))  # Django keeps its pools as long as the cache
         if client is None:
             client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
