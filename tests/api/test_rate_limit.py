@@ -1,11 +1,15 @@
 """Requests a minute per account with the shared Redis cache, where a request's count travels with
 its key's cache lookup: every authenticated request counts once, and only those."""
 
+from unittest import mock
+
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import Plan
 from api import ratelimit
+from apikeys import cache as key_cache
 from apikeys.models import ApiKey
 from tests.conftest import requires_redis
 
@@ -41,6 +45,25 @@ def test_every_key_of_an_account_counts_against_the_same_limit(api_client, accou
         assert api_client.get("/api/leads").status_code == 200
         assert second.get("/api/leads").status_code == 200
     assert ratelimit.requests_this_window(account.pk) == 6
+
+
+def test_a_cached_keys_request_is_counted_with_its_lookup_not_again_by_the_throttle(api_client, account):
+    assert [api_client.get("/api/leads").status_code for _ in range(2)] == [200] * 2  # cached, account known
+    with mock.patch("api.ratelimit.count_request", side_effect=AssertionError("a second round trip")):
+        assert [api_client.get("/api/leads").status_code for _ in range(3)] == [200] * 3
+    assert ratelimit.requests_this_window(account.pk) == 5
+
+
+def test_a_cached_key_whose_plan_lost_api_access_is_refused_without_counting(key_pair, account):
+    api_key, raw_key = key_pair
+    client = client_for(raw_key)
+    assert [client.get("/api/leads").status_code for _ in range(2)] == [200] * 2
+    entry = cache.get(key_cache.entry_key(api_key.key_hash))
+    entry.account.plan = Plan.objects.get(code="free")
+    entry.account.plan.api_requests_per_minute = 100  # a limit, yet no API access
+    cache.set(key_cache.entry_key(api_key.key_hash), entry)  # as a worker would still hold it
+    assert client.get("/api/leads").status_code == 403
+    assert ratelimit.requests_this_window(account.pk) == 2
 
 
 def test_a_revoked_keys_refused_requests_do_not_count(key_pair, account):

@@ -2,6 +2,9 @@
 
 from datetime import timedelta
 
+import pytest
+
+from django.db import connection
 from django.utils import timezone
 
 from apikeys import crypto, lookup
@@ -20,13 +23,24 @@ def test_it_loads_the_key_its_account_and_plan_as_the_orm_does_in_one_query(key_
     with django_assert_num_queries(1):
         found = lookup.find_active(crypto.hash_key(raw_key))
         account, plan = found.account, found.account.plan
-    assert {f.attname: getattr(found, f.attname) for f in ApiKey._meta.concrete_fields} == {
-        f.attname: getattr(expected, f.attname) for f in ApiKey._meta.concrete_fields
-    }
+    assert fields(found) == fields(expected)
     assert found.last_used_at.tzinfo is not None  # a datetime, whatever the database returns
-    assert (account.pk, account.name) == (expected.account.pk, expected.account.name)
+    assert fields(account) == fields(expected.account)
+    assert fields(plan) == fields(expected.account.plan)
     assert plan.code == "starter" and plan.api_keys_allowed
-    assert plan.api_requests_per_minute == expected.account.plan.api_requests_per_minute
+
+
+def fields(instance):
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+# A connection can only be replaced outside a transaction; serialized_rollback restores the plans.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_still_works_after_the_database_connection_was_replaced(key_pair):
+    api_key, raw_key = key_pair
+    assert lookup.find_active(crypto.hash_key(raw_key)).pk == api_key.pk
+    connection.close()  # what CONN_MAX_AGE and health checks do between requests
+    assert lookup.find_active(crypto.hash_key(raw_key)).pk == api_key.pk
 
 
 def test_it_finds_each_key_and_only_its_own(key_pair, other_account):
