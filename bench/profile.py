@@ -9,6 +9,7 @@ print one after the other, so the frames that differ are easy to compare. Needs 
 """
 
 import argparse
+import json
 import os
 import sys
 
@@ -26,20 +27,11 @@ def main():
     os.environ.update(BENCH_DATABASE_URL=url(BIG_DB), BENCH_CACHE_URL=REDIS_URL if options.cache else "")
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
-    import json
-
     from pyinstrument import Profiler
 
     from . import measure
 
-    big = json.loads(STATE.read_text())["big"]
-    requests = {
-        "pivra": measure.Request("pivra", "/api/leads", headers=measure.bearer(big["key"])),
-        "token": measure.Request("token", "/bench/token/leads", headers={"HTTP_AUTHORIZATION": f"Token {big['token']}"}),
-        "pivra_no_rate_limit": measure.Request("pivra_no_rate_limit", "/bench/nothrottle/leads",
-                                               headers=measure.bearer(big["key"])),
-        "no_auth": measure.Request("no_auth", "/bench/noauth/leads", headers={"HTTP_X_BENCH_ACCOUNT": big["account"]}),
-    }
+    requests = {request.name: request for request in measure.auth_variants(json.loads(STATE.read_text())["big"])}
     for name in options.variants:
         request = requests[name]
         for _ in range(200):
