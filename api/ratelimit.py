@@ -29,17 +29,13 @@ def count(name, now=None):
     key = window_key(name, now)
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
-        return _count_on_redis(backend, key)
+        return backend.round_trip(*_count_commands(backend.make_and_validate_key(key)))[-1]
     try:
         return cache.incr(key)
     except ValueError:  # the window's first event
         if cache.add(key, 1, WINDOW_SECONDS * 2):
             return 1
         return cache.incr(key)
-
-
-def _count_on_redis(backend, key):
-    return backend.round_trip(*_count_commands(backend.make_and_validate_key(key)))[-1]
 
 
 def _count_commands(redis_key):

@@ -1,10 +1,9 @@
 """Visitors are rate limited per IP and per chatbot, in the shared Django cache."""
 
-import socket
-
 import pytest
 
 from pivra.cache import RedisCache
+from tests.conftest import requires_redis
 from widget import ratelimit
 
 from .conftest import FROZEN_CLOCK, WidgetClient
@@ -76,15 +75,7 @@ def test_behind_a_trusted_proxy_the_visitors_forwarded_ip_is_limited(widget, set
     assert (first.status_code, second.status_code, again.status_code) == (201, 201, 429)
 
 
-def redis_is_up():
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
+@requires_redis
 def test_with_redis_requests_counted_by_another_worker_count_here(widget, settings):
     settings.CACHES = {
         "default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL,
