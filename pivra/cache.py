@@ -5,7 +5,10 @@ response callbacks that costs about as much as the round trip itself (bench/ mea
 Redis clients are thread-safe and share the connection pool, so one per pool is enough.
 """
 
+import os
+
 from django.core.cache.backends import redis as django_redis
+from redis.exceptions import ConnectionError, TimeoutError
 
 
 class _ReusedClientRedisCacheClient(django_redis.RedisCacheClient):
@@ -21,28 +24,70 @@ class _ReusedClientRedisCacheClient(django_redis.RedisCacheClient):
         return client
 
 
+class PendingReplies:
+    """The replies to commands already sent. `read()` waits for them; call it exactly once."""
+
+    def __init__(self, cache, connection, count):
+        self._cache, self._connection, self._count = cache, connection, count
+
+    def read(self):
+        try:
+            return [self._connection.read_response() for _ in range(self._count)]
+        except BaseException:
+            self._connection.disconnect()  # unread replies must not reach the next caller
+            raise
+        finally:
+            self._cache._give_back(self._connection)
+
+
 class RedisCache(django_redis.RedisCache):
+    """Django keeps one cache object per thread, so `_spare` is this thread's own connection."""
+
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = _ReusedClientRedisCacheClient
+        self._spare = None
 
     def round_trip(self, *commands):
         """Send raw commands, e.g. `("INCR", key)`, in one round trip and return their replies.
 
-        Keys must go through `make_and_validate_key` first. Straight on a pooled connection:
-        redis-py's Pipeline class cost a fifth of such a call on every API request (bench/).
+        Keys must go through `make_and_validate_key` first.
         """
-        pool = self._cache.get_client(write=True).connection_pool
-        connection = pool.get_connection()  # checks the connection, reconnecting a stale one
+        return self.send(*commands).read()
+
+    def send(self, *commands):
+        """Send raw commands without waiting: the caller can work while Redis answers, then
+        `read()` the returned PendingReplies."""
+        connection = self._take()
         try:
-            connection.send_packed_command(connection.pack_commands(commands))
-            return [connection.read_response() for _ in commands]
+            connection.send_packed_command(connection.pack_commands(commands), check_health=False)
         except BaseException:
-            connection.disconnect()  # unread replies must not reach the next caller
+            connection.disconnect()
+            self._give_back(connection)
             raise
-        finally:
-            pool.release(connection)
+        return PendingReplies(self, connection, len(commands))
 
     def loads(self, value):
         """Decode a value read by `round_trip`, as `get()` would."""
         return None if value is None else self._cache._serializer.loads(value)
+
+    # Every API request makes one such round trip. On its own connection, it skips the pool's
+    # locking and bookkeeping (redis-py 8), which on a 2-core machine cost about 2% of a list
+    # request (bench/). A second connection serves a thread whose first still awaits replies.
+    def _take(self):
+        connection, self._spare = self._spare, None
+        if connection is None or connection.pid != os.getpid():  # none yet, or made before a fork
+            pool = self._cache.get_client(write=True).connection_pool
+            return pool.connection_class(**pool.connection_kwargs)
+        try:
+            if connection.can_read():  # a reply nobody read, or Redis closed the connection
+                raise ConnectionError("stale connection")
+        except (ConnectionError, TimeoutError, OSError):
+            connection.disconnect()  # the next send reconnects
+        return connection
+
+    def _give_back(self, connection):
+        if self._spare is None:
+            self._spare = connection
+        else:
+            connection.disconnect()

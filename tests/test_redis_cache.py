@@ -1,5 +1,8 @@
 """pivra.cache.RedisCache: Django's Redis cache plus one-round-trip commands for the API's hot path."""
 
+import os
+from unittest import mock
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -38,3 +41,19 @@ def test_it_reconnects_after_redis_dropped_its_connection():
     redis.Redis.from_url(REDIS_URL).client_kill_filter(_id=own_connection)
     assert cache.loads(cache.round_trip(("GET", key("greeting")))[0]) == "hello"
     assert cache.get("greeting") == "hello"
+
+
+def test_commands_sent_while_earlier_replies_are_pending_get_their_own_replies():
+    cache.set_many({"first": "one", "second": "two"})
+    pending = cache.send(("GET", key("first")))
+    assert [cache.loads(v) for v in cache.round_trip(("GET", key("second")))] == ["two"]
+    assert [cache.loads(v) for v in pending.read()] == ["one"]
+    assert [cache.loads(v) for v in cache.round_trip(("GET", key("first")))] == ["one"]
+
+
+def test_a_connection_made_before_a_fork_is_not_shared_with_the_child():
+    [parents] = cache.round_trip(("CLIENT", "ID"))
+    assert cache.round_trip(("CLIENT", "ID")) == [parents]  # the same connection, reused
+    with mock.patch("pivra.cache.os.getpid", return_value=os.getpid() + 1):
+        [childs] = cache.round_trip(("CLIENT", "ID"))
+    assert childs != parents
