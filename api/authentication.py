@@ -6,11 +6,17 @@ and on a 2-core machine each wait cost about 5% of a list request (bench/). The 
 key's account before the key is read, so this process remembers the account of each key it has
 seen: a key never changes account. A request the throttle would not have counted (a revoked key,
 one gone from the cache, a plan without API access or without a limit) takes its count back.
+
+The round trip can start before DRF authenticates: `api.middleware.ApiKeyLookupMiddleware` sends
+it as the request arrives, so Redis answers while Django routes the request.
 """
 
 import time
 
+from django.views.decorators.debug import sensitive_variables
+
 from apikeys import cache as key_cache
+from apikeys import crypto
 from apikeys.authentication import ApiKeyAuthentication
 from apikeys.models import ApiKey
 
@@ -19,26 +25,79 @@ from . import ratelimit
 _account_of_key = {}  # key hash -> account id, for keys this process has seen in the cache
 
 
+class CountedLookup:
+    """A key's cache entry read, and its account's request counted, in one Redis round trip that
+    may still be under way. `finish()` or `cancel()` it, once."""
+
+    def __init__(self, key_hash, account_id, header=None):
+        self.key_hash, self.account_id = key_hash, account_id
+        self.header = header  # the Authorization header the key came in, when known
+        self.name, self.now = ratelimit.api_requests(account_id), time.time()
+        self._answer = ratelimit.start_get_and_count(key_cache.entry_key(key_hash), self.name, self.now)
+        self.done = False
+
+    def finish(self):
+        """(the cached entry, the count if the throttle should use it, else None)."""
+        self.done = True
+        cached, counted = self._answer()
+        if _is_counted(cached) and cached.account_id == self.account_id:
+            return cached, counted
+        # Revoked, gone from the cache, or its plan changed: the throttle would not have counted it.
+        ratelimit.uncount(self.name, self.now)
+        _account_of_key.pop(self.key_hash, None)  # another thread may have dropped it
+        return cached, None
+
+    def cancel(self):
+        """For a request that never reached authentication: it must not count."""
+        if not self.done:
+            self.done = True
+            self._answer()
+            ratelimit.uncount(self.name, self.now)
+
+
+def start_lookup(key_hash, header=None):
+    """A CountedLookup for a key this process has seen, with the shared cache; else None."""
+    account_id = _account_of_key.get(key_hash)
+    if account_id is None or not key_cache.enabled():
+        return None
+    return CountedLookup(key_hash, account_id, header)
+
+
+@sensitive_variables("header", "presented")
+def start_lookup_for_header(header):
+    """`start_lookup` for an `Authorization: Bearer pivra_sk_…` header; None for any other."""
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not crypto.is_well_formed(presented):
+        return None
+    return start_lookup(crypto.hash_key(presented), header)
+
+
 class CountingApiKeyAuthentication(ApiKeyAuthentication):
     # DRF makes an authenticator per request: this request's count, when counted with the lookup.
     requests_counted = None
+    _started = None
+
+    @sensitive_variables("header")
+    def authenticate(self, request):
+        self._started = lookup = getattr(request, "api_key_lookup", None)
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if lookup is not None and not lookup.done and lookup.header == header:
+            # The middleware has checked this header's form and hashed its key.
+            return self.authenticate_hash(lookup.key_hash, header.partition(" ")[2])
+        return super().authenticate(request)
 
     def _read_cache(self, key_hash):
-        account_id = _account_of_key.get(key_hash)
-        if account_id is None or not key_cache.enabled():
-            cached = super()._read_cache(key_hash)
-            if _is_counted(cached):
-                if len(_account_of_key) > 10_000:
-                    _account_of_key.clear()
-                _account_of_key[key_hash] = cached.account_id
+        lookup = self._started
+        if lookup is None or lookup.done or lookup.key_hash != key_hash:
+            lookup = start_lookup(key_hash)
+        if lookup is not None:
+            cached, self.requests_counted = lookup.finish()
             return cached
-        name, now = ratelimit.api_requests(account_id), time.time()
-        cached, counted = ratelimit.get_and_count(key_cache.entry_key(key_hash), name, now)
-        if _is_counted(cached) and cached.account_id == account_id:
-            self.requests_counted = counted
-        else:  # revoked, gone from the cache, or its plan changed
-            ratelimit.uncount(name, now)
-            _account_of_key.pop(key_hash, None)  # another thread may have dropped it
+        cached = super()._read_cache(key_hash)
+        if _is_counted(cached):
+            if len(_account_of_key) > 10_000:
+                _account_of_key.clear()
+            _account_of_key[key_hash] = cached.account_id
         return cached
 
 

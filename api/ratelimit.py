@@ -45,14 +45,22 @@ def _count_commands(redis_key):
     return ("SET", redis_key, 0, "EX", WINDOW_SECONDS * 2, "NX"), ("INCR", redis_key)
 
 
-def get_and_count(cache_key, name, now=None):
-    """`cache.get(cache_key)` and `count(name)`: in one round trip with Redis. Returns (value, count)."""
+def start_get_and_count(cache_key, name, now=None):
+    """`cache.get(cache_key)` and `count(name)`, in one round trip with Redis, sent without waiting
+    for the answer: returns a function that waits for it and returns (value, count). Call it once."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
-        return cache.get(cache_key), count(name, now)
-    counter = backend.make_and_validate_key(window_key(name, now))
-    value, *_, counted = backend.round_trip(("GET", backend.make_and_validate_key(cache_key)), *_count_commands(counter))
-    return backend.loads(value), counted
+        value, counted = cache.get(cache_key), count(name, now)
+        return lambda: (value, counted)
+    # make_key: validate_key() only warns about keys memcached would refuse, at a cost per call.
+    counter = backend.make_key(window_key(name, now))
+    pending = backend.send(("GET", backend.make_key(cache_key)), *_count_commands(counter))
+
+    def answer():
+        value, *_, counted = pending.read()
+        return backend.loads(value), counted
+
+    return answer
 
 
 def uncount(name, now=None):

@@ -40,7 +40,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             )
         if not crypto.is_well_formed(presented):
             raise InvalidApiKey(presented)
-        api_key = self._find_active(crypto.hash_key(presented))
+        return self.authenticate_hash(crypto.hash_key(presented), presented)
+
+    @sensitive_variables("presented")
+    def authenticate_hash(self, key_hash, presented):
+        """The rest of `authenticate`, for a well-formed key that has been hashed."""
+        api_key = self._find_active(key_hash)
         if api_key is None:
             raise InvalidApiKey(presented)
         api_key.record_use()
