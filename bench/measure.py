@@ -165,9 +165,9 @@ def auth_variants(big):
     """The same page of the 1M-lead account's leads, authenticated four ways."""
     return [
         Request("pivra", "/api/leads", headers=bearer(big["key"])),
-        Request("token", "/bench/token/leads", headers={"HTTP_AUTHORIZATION": f"Token {big['token']}"}),
-        Request("pivra_no_rate_limit", "/bench/nothrottle/leads", headers=bearer(big["key"])),
-        Request("no_auth", "/bench/noauth/leads", headers={"HTTP_X_BENCH_ACCOUNT": big["account"]}),
+        Request("token", "/api/bench/token/leads", headers={"HTTP_AUTHORIZATION": f"Token {big['token']}"}),
+        Request("pivra_no_rate_limit", "/api/bench/nothrottle/leads", headers=bearer(big["key"])),
+        Request("no_auth", "/api/bench/noauth/leads", headers={"HTTP_X_BENCH_ACCOUNT": big["account"]}),
     ]
 
 

@@ -108,9 +108,9 @@ def e2e_variants(state):
     big = state["big"]
     return {
         "pivra": (LIST, bearer(big["key"])),
-        "token": ("/bench/token/leads", {"Authorization": f"Token {big['token']}"}),
-        "pivra_no_rate_limit": ("/bench/nothrottle/leads", bearer(big["key"])),
-        "no_auth": ("/bench/noauth/leads", {"X-Bench-Account": big["account"]}),
+        "token": ("/api/bench/token/leads", {"Authorization": f"Token {big['token']}"}),
+        "pivra_no_rate_limit": ("/api/bench/nothrottle/leads", bearer(big["key"])),
+        "no_auth": ("/api/bench/noauth/leads", {"X-Bench-Account": big["account"]}),
     }
 
 

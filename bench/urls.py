@@ -1,6 +1,8 @@
 """Pivra's URLs plus the comparison endpoints (benchmark only; see bench/views.py).
 
-The bench patterns come first, so Pivra's own /api/leads pays the few extra pattern checks.
+The bench patterns come first, so Pivra's own /api/leads pays the few extra pattern checks. They sit
+under /api/ like Pivra's, so the same middleware sees them (ApiKeyLookupMiddleware only looks at
+/api/ requests).
 """
 
 from django.urls import re_path
@@ -12,8 +14,8 @@ from . import views
 LIST = {"get": "list"}
 
 urlpatterns = [
-    re_path(r"^bench/token/leads/?$", views.TokenLeadViewSet.as_view(LIST), name="bench-token-leads"),
-    re_path(r"^bench/noauth/leads/?$", views.UnauthenticatedLeadViewSet.as_view(LIST), name="bench-noauth-leads"),
-    re_path(r"^bench/nothrottle/leads/?$", views.UnthrottledLeadViewSet.as_view(LIST), name="bench-nothrottle-leads"),
+    re_path(r"^api/bench/token/leads/?$", views.TokenLeadViewSet.as_view(LIST), name="bench-token-leads"),
+    re_path(r"^api/bench/noauth/leads/?$", views.UnauthenticatedLeadViewSet.as_view(LIST), name="bench-noauth-leads"),
+    re_path(r"^api/bench/nothrottle/leads/?$", views.UnthrottledLeadViewSet.as_view(LIST), name="bench-nothrottle-leads"),
     *pivra_urlpatterns,
 ]
