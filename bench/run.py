@@ -362,7 +362,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer rounds: for trying the harness")
     options = parser.parse_args()
     options.rounds = 150 if options.quick else 1000
-    options.e2e_rounds = 3 if options.quick else 15
+    options.e2e_rounds = 3 if options.quick else 25
     options.e2e_seconds = 1
     options.seconds = 1 if options.quick else 3
     options.sweep_rounds = 1 if options.quick else 4
