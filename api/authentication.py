@@ -66,6 +66,8 @@ def start_lookup(key_hash, header=None):
 @sensitive_variables("header", "presented")
 def start_lookup_for_header(header):
     """`start_lookup` for an `Authorization: Bearer pivra_sk_…` header; None for any other."""
+    if not _account_of_key:  # no shared cache, or no key seen yet: nothing to start
+        return None
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not crypto.is_well_formed(presented):
         return None
