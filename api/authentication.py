@@ -81,17 +81,17 @@ class CountingApiKeyAuthentication(ApiKeyAuthentication):
 
     @sensitive_variables("header")
     def authenticate(self, request):
-        self._started = lookup = getattr(request, "api_key_lookup", None)
+        lookup = getattr(request, "api_key_lookup", None)
         header = request.META.get("HTTP_AUTHORIZATION")
         if lookup is not None and not lookup.done and lookup.header == header:
-            # The middleware has checked this header's form and hashed its key.
+            # The middleware has checked this header's form, hashed its key and started the lookup.
+            self._started = lookup
             return self.authenticate_hash(lookup.key_hash, header.partition(" ")[2])
         return super().authenticate(request)
 
     def _read_cache(self, key_hash):
-        lookup = self._started
-        if lookup is None or lookup.done or lookup.key_hash != key_hash:
-            lookup = start_lookup(key_hash)
+        lookup, self._started = self._started, None
+        lookup = lookup or start_lookup(key_hash)
         if lookup is not None:
             cached, self.requests_counted = lookup.finish()
             return cached
