@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from api import ratelimit
 from api.authentication import CountedLookup, start_lookup_for_header
+from tests.api.factories import make_leads
 from tests.conftest import requires_redis
 
 pytestmark = [requires_redis, pytest.mark.usefixtures("shared_redis_cache", "fresh_minute")]
@@ -64,11 +65,16 @@ def test_a_header_the_middleware_does_not_read_still_authenticates_and_counts_on
     assert ratelimit.requests_this_window(account.pk) == 3
 
 
-def test_another_keys_header_is_not_served_by_this_keys_lookup(api_client, other_api_client, account, other_account):
-    api_client.get("/api/leads")
-    other_api_client.get("/api/leads")
-    mine = api_client.get("/api/leads").json()
-    theirs = other_api_client.get("/api/leads").json()
-    assert mine != theirs or mine["results"] == theirs["results"] == []
-    assert ratelimit.requests_this_window(account.pk) == 2
-    assert ratelimit.requests_this_window(other_account.pk) == 2
+def test_each_keys_early_lookup_serves_its_own_account(
+    api_client, other_api_client, account, other_account, chatbot, other_chatbot
+):
+    [mine] = make_leads(account, chatbot, 1)
+    [theirs] = make_leads(other_account, other_chatbot, 1)
+    for client in (api_client, other_api_client, api_client, other_api_client):  # both keys known
+        client.get("/api/leads")
+    with counting_lookups() as made:
+        assert [lead["id"] for lead in api_client.get("/api/leads").json()["results"]] == [mine.pk]
+        assert [lead["id"] for lead in other_api_client.get("/api/leads").json()["results"]] == [theirs.pk]
+    assert made.call_count == 2
+    assert ratelimit.requests_this_window(account.pk) == 3
+    assert ratelimit.requests_this_window(other_account.pk) == 3
