@@ -109,7 +109,6 @@ def e2e_variants(state):
     return {
         "pivra": (LIST, bearer(big["key"])),
         "token": ("/api/bench/token/leads", {"Authorization": f"Token {big['token']}"}),
-        "pivra_no_rate_limit": ("/api/bench/nothrottle/leads", bearer(big["key"])),
         "no_auth": ("/api/bench/noauth/leads", {"X-Bench-Account": big["account"]}),
     }
 
@@ -190,7 +189,7 @@ def throughput_sweep(state):
 
 
 def e2e_auth(state, cache, config):
-    """A/B interleaved wrk runs of the four variants on one gunicorn."""
+    """A/B interleaved wrk runs of the three variants on one gunicorn."""
     variants = e2e_variants(state)
     with e2e.gunicorn(env_for(cache=cache), *config, log=RESULTS / "gunicorn.log") as server:
         targets = {name: (server, path, headers, cache) for name, (path, headers) in variants.items()}
@@ -207,8 +206,7 @@ def e2e_auth(state, cache, config):
                 "cpu_ratio": stats.median([ra["cpu_ms"] / rb["cpu_ms"] for ra, rb in zip(runs[a], runs[b])])}
 
     return {"summary": summary, "runs": runs, "revocation": revocation,
-            "pivra_vs_token": cost_ratio("pivra", "token"), "pivra_vs_no_auth": cost_ratio("pivra", "no_auth"),
-            "pivra_no_rate_limit_vs_no_auth": cost_ratio("pivra_no_rate_limit", "no_auth")}
+            "pivra_vs_token": cost_ratio("pivra", "token"), "pivra_vs_no_auth": cost_ratio("pivra", "no_auth")}
 
 
 def table_writes():
@@ -295,13 +293,10 @@ def print_table(r):
         cpu(rd["pivra_vs_no_auth"]), "<= 1.10x", rd["pivra_vs_no_auth"]["ratio"] <= 1.10)
     row(f"    ms: Pivra {ms(t, 'pivra')}, no auth {ms(t, 'no_auth')}; SQL queries "
         f"{rd['queries']['pivra']}/{rd['queries']['no_auth']}")
-    row("    of which the rate limit: Pivra without it / no auth", wall(rd["pivra_no_rate_limit_vs_no_auth"]),
-        cpu(rd["pivra_no_rate_limit_vs_no_auth"]))
     row(f"  Redis. Pivra key / no authentication, end to end ({setup})", wall(er["pivra_vs_no_auth"]),
         cpu(er["pivra_vs_no_auth"]), "<= 1.10x", er["pivra_vs_no_auth"]["ratio"] <= 1.10)
     sm = er["summary"]
-    row(f"    req/s: Pivra {sm['pivra']['rps']:.0f}, no auth {sm['no_auth']['rps']:.0f}; without the rate limit",
-        wall(er["pivra_no_rate_limit_vs_no_auth"]), cpu(er["pivra_no_rate_limit_vs_no_auth"]))
+    row(f"    req/s: Pivra {sm['pivra']['rps']:.0f}, no auth {sm['no_auth']['rps']:.0f}")
     rev, rev_e2e = rd["revocation"], er["revocation"]
     row("  Redis. Revoked key refused on the very next request, in-process",
         f"{rev['after_revoke']} {rev['code']}", "", "401", rev["refused"])

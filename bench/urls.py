@@ -16,6 +16,5 @@ LIST = {"get": "list"}
 urlpatterns = [
     re_path(r"^api/bench/token/leads/?$", views.TokenLeadViewSet.as_view(LIST), name="bench-token-leads"),
     re_path(r"^api/bench/noauth/leads/?$", views.UnauthenticatedLeadViewSet.as_view(LIST), name="bench-noauth-leads"),
-    re_path(r"^api/bench/nothrottle/leads/?$", views.UnthrottledLeadViewSet.as_view(LIST), name="bench-nothrottle-leads"),
     *pivra_urlpatterns,
 ]

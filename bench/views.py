@@ -51,10 +51,3 @@ class UnauthenticatedLeadViewSet(LeadViewSet):
     authentication_classes = [NoCredentials]
     permission_classes = []
     throttle_classes = []
-
-
-class UnthrottledLeadViewSet(LeadViewSet):
-    """Pivra's key authentication and plan permission without the per-account rate limit:
-    splits Pivra's overhead into 'authentication' and 'rate limiting'."""
-
-    throttle_classes = []
