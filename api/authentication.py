@@ -29,9 +29,8 @@ class CountedLookup:
     """A key's cache entry read, and its account's request counted, in one Redis round trip that
     may still be under way. `finish()` or `cancel()` it, once."""
 
-    def __init__(self, key_hash, account_id, header=None):
+    def __init__(self, key_hash, account_id):
         self.key_hash, self.account_id = key_hash, account_id
-        self.header = header  # the Authorization header the key came in, when known
         self.name, self.now = ratelimit.api_requests(account_id), time.time()
         self._answer = ratelimit.start_get_and_count(key_cache.entry_key(key_hash), self.name, self.now)
         self.done = False
@@ -55,12 +54,12 @@ class CountedLookup:
             ratelimit.uncount(self.name, self.now)
 
 
-def start_lookup(key_hash, header=None):
+def start_lookup(key_hash):
     """A CountedLookup for a key this process has seen, with the shared cache; else None."""
     account_id = _account_of_key.get(key_hash)
     if account_id is None or not key_cache.enabled():
         return None
-    return CountedLookup(key_hash, account_id, header)
+    return CountedLookup(key_hash, account_id)
 
 
 @sensitive_variables("header", "presented")
@@ -71,7 +70,7 @@ def start_lookup_for_header(header):
     scheme, _, presented = header.partition(" ")
     if scheme.lower() != "bearer" or not crypto.is_well_formed(presented):
         return None
-    return start_lookup(crypto.hash_key(presented), header)
+    return start_lookup(crypto.hash_key(presented))
 
 
 class CountingApiKeyAuthentication(ApiKeyAuthentication):
@@ -79,15 +78,15 @@ class CountingApiKeyAuthentication(ApiKeyAuthentication):
     requests_counted = None
     _started = None
 
-    @sensitive_variables("header")
+    @sensitive_variables("presented")
     def authenticate(self, request):
         lookup = getattr(request, "api_key_lookup", None)
-        header = request.META.get("HTTP_AUTHORIZATION")
-        if lookup is not None and not lookup.done and lookup.header == header:
-            # The middleware has checked this header's form, hashed its key and started the lookup.
-            self._started = lookup
-            return self.authenticate_hash(lookup.key_hash, header.partition(" ")[2])
-        return super().authenticate(request)
+        if lookup is None or lookup.done:
+            return super().authenticate(request)
+        # The middleware has checked this request's header, hashed its key and started the lookup.
+        self._started = lookup
+        presented = request.META["HTTP_AUTHORIZATION"].partition(" ")[2]  # for the error message
+        return self.authenticate_hash(lookup.key_hash, presented)
 
     def _read_cache(self, key_hash):
         lookup, self._started = self._started, None

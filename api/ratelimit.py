@@ -29,7 +29,7 @@ def count(name, now=None):
     key = window_key(name, now)
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache):
-        return backend.round_trip(*_count_commands(backend.make_and_validate_key(key)))[-1]
+        return backend.round_trip(*_count_commands(backend.make_key(key)))[-1]
     try:
         return cache.incr(key)
     except ValueError:  # the window's first event
@@ -41,7 +41,8 @@ def count(name, now=None):
 def _count_commands(redis_key):
     # Every API request pays for this: one round trip (SET NX with expiry, then INCR) instead of
     # the three that Django's add() + incr() take (incr checks EXISTS first). Django's Redis
-    # backend stores integers as plain numbers, so cache.get() reads the count.
+    # backend stores integers as plain numbers, so cache.get() reads the count. Keys come from
+    # make_key(): make_and_validate_key() only adds warnings about keys memcached would refuse.
     return ("SET", redis_key, 0, "EX", WINDOW_SECONDS * 2, "NX"), ("INCR", redis_key)
 
 
@@ -52,7 +53,6 @@ def start_get_and_count(cache_key, name, now=None):
     if not isinstance(backend, RedisCache):
         value, counted = cache.get(cache_key), count(name, now)
         return lambda: (value, counted)
-    # make_key: validate_key() only warns about keys memcached would refuse, at a cost per call.
     counter = backend.make_key(window_key(name, now))
     pending = backend.send(("GET", backend.make_key(cache_key)), *_count_commands(counter))
 

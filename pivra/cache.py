@@ -51,7 +51,7 @@ class RedisCache(django_redis.RedisCache):
     def round_trip(self, *commands):
         """Send raw commands, e.g. `("INCR", key)`, in one round trip and return their replies.
 
-        Keys must go through `make_key` (or `make_and_validate_key`) first.
+        Keys must go through `make_key` first.
         """
         return self.send(*commands).read()
 
