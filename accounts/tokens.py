@@ -5,6 +5,7 @@ CRC32 of the random part. The checksum lets us refuse a mistyped or made-up key 
 query, and lets secret scanners tell a real key from noise (as GitHub's tokens do).
 """
 
+import functools
 import re
 import zlib
 
@@ -32,6 +33,7 @@ def generate_token(prefix):
     return f"{prefix}{random_part}{checksum(random_part)}"
 
 
+@functools.cache
 def token_pattern(prefix):
     return re.compile(rf"^{re.escape(prefix)}[0-9A-Za-z]{{{BODY_LENGTH}}}$")
 

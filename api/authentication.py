@@ -68,7 +68,9 @@ def start_lookup_for_header(header):
     if not _account_of_key:  # no shared cache, or no key seen yet: nothing to start
         return None
     scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not crypto.is_well_formed(presented):
+    # Only keys this process has verified are remembered, so a hash that matches one is that key:
+    # the full format check (`crypto.is_well_formed`) can wait for the authenticator's own path.
+    if scheme.lower() != "bearer" or len(presented) != crypto.SECRET_KEY_LENGTH or not presented.isascii():
         return None
     return start_lookup(crypto.hash_key(presented))
 

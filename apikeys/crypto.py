@@ -23,6 +23,9 @@ def generate_secret_key():
     return tokens.generate_token(SECRET_KEY_PREFIX)
 
 
+SECRET_KEY_LENGTH = len(SECRET_KEY_PREFIX) + tokens.BODY_LENGTH
+
+
 def is_well_formed(raw_key):
     return tokens.is_well_formed(raw_key, SECRET_KEY_PREFIX)
 
