@@ -38,7 +38,8 @@ class CountedLookup:
     def finish(self):
         """(the cached entry, the count if the throttle should use it, else None)."""
         self.done = True
-        cached, counted = self._answer()
+        entry, counted = self._answer()
+        cached = key_cache.decode(entry)
         if _is_counted(cached) and cached.account_id == self.account_id:
             return cached, counted
         # Revoked, gone from the cache, or its plan changed: the throttle would not have counted it.

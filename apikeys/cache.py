@@ -6,8 +6,13 @@ deleting, and lookups fill the cache with `add`, so a request that read the row 
 revocation committed cannot put the key back.
 """
 
+import functools
+import zlib
+
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.base import ModelState
 
 REVOKED = "revoked"
 
@@ -21,12 +26,55 @@ def enabled():
 
 
 def get(key_hash):
-    return cache.get(entry_key(key_hash)) if enabled() else None
+    """The cached entry: a verified key, `REVOKED`, or None (not cached, or no cache)."""
+    return decode(cache.get(entry_key(key_hash))) if enabled() else None
 
 
 def remember(key_hash, api_key):
     if enabled():
-        cache.add(entry_key(key_hash), api_key, settings.API_KEY_CACHE_SECONDS)
+        cache.add(entry_key(key_hash), encode(api_key), settings.API_KEY_CACHE_SECONDS)
+
+
+# Every API request decodes its key's entry. Stored as the key's, account's and plan's field values
+# rather than as pickled model instances, an entry is 400 bytes instead of 1,000 and decodes in half
+# the time (bench/).
+@functools.cache
+def _layout():
+    """[(model, its fields' attribute names)] for the key, its account and its plan, and a number
+    that changes with them: an entry written with other fields is not used."""
+    layout = [(model, tuple(field.attname for field in model._meta.concrete_fields))
+              for model in (apps.get_model("apikeys", "ApiKey"), apps.get_model("accounts", "Account"),
+                            apps.get_model("accounts", "Plan"))]
+    return layout, zlib.crc32(repr([names for _, names in layout]).encode())
+
+
+def encode(api_key):
+    layout, version = _layout()
+    objects = (api_key, api_key.account, api_key.account.plan)
+    return (version, api_key._state.db,
+            *(tuple(getattr(obj, name) for name in names) for obj, (_, names) in zip(objects, layout)))
+
+
+def decode(entry):
+    """A stored entry as a key with its account and plan loaded, `REVOKED`, or None."""
+    layout, version = _layout()
+    if not isinstance(entry, tuple) or entry[0] != version:
+        return REVOKED if entry == REVOKED else None
+    _, db, *rows = entry
+    api_key, account, plan = (_instance(model, names, row, db) for (model, names), row in zip(layout, rows))
+    account._state.fields_cache["plan"] = plan
+    api_key._state.fields_cache["account"] = account
+    return api_key
+
+
+def _instance(model, names, values, db):
+    # As unpickling builds a model instance: without __init__, whose field-by-field assignment and
+    # signals took most of the decoding time.
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, values))
+    instance._state = ModelState()
+    instance._state.adding, instance._state.db = False, db
+    return instance
 
 
 def forget(key_hashes):

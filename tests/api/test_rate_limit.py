@@ -58,10 +58,10 @@ def test_a_cached_key_whose_plan_lost_api_access_is_refused_without_counting(key
     api_key, raw_key = key_pair
     client = client_for(raw_key)
     assert [client.get("/api/leads").status_code for _ in range(2)] == [200] * 2
-    entry = cache.get(key_cache.entry_key(api_key.key_hash))
+    entry = key_cache.get(api_key.key_hash)
     entry.account.plan = Plan.objects.get(code="free")
     entry.account.plan.api_requests_per_minute = 100  # a limit, yet no API access
-    cache.set(key_cache.entry_key(api_key.key_hash), entry)  # as a worker would still hold it
+    cache.set(key_cache.entry_key(api_key.key_hash), key_cache.encode(entry))  # as a worker would still hold it
     assert client.get("/api/leads").status_code == 403
     assert ratelimit.requests_this_window(account.pk) == 2
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +23,7 @@ pytestmark = [requires_redis, pytest.mark.usefixtures("shared_redis_cache")]
 
 
 def cached_entry(api_key):
-    return cache.get(key_cache.entry_key(api_key.key_hash))
+    return key_cache.get(api_key.key_hash)
 
 
 def key_lookups(captured):
@@ -34,7 +35,9 @@ def test_a_verified_key_is_cached_in_the_shared_cache_without_its_plaintext(key_
     assert use(raw_key).status_code == 200
     entry = cached_entry(api_key)
     assert isinstance(entry, ApiKey) and entry.pk == api_key.pk
-    assert raw_key not in repr(entry.__dict__)
+    assert (entry.account, entry.account.plan) == (api_key.account, api_key.account.plan)
+    stored = redis.Redis.from_url(REDIS_URL).get(cache.make_key(key_cache.entry_key(api_key.key_hash)))
+    assert raw_key.encode() not in stored and api_key.key_hash.encode() in stored
 
 
 def test_a_cached_key_is_verified_without_a_database_lookup(key_pair):
