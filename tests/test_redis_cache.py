@@ -1,7 +1,6 @@
 """pivra.cache.RedisCache: Django's Redis cache plus one-round-trip commands for the API's hot path."""
 
 import os
-from unittest import mock
 
 import pytest
 import redis
@@ -54,6 +53,16 @@ def test_commands_sent_while_earlier_replies_are_pending_get_their_own_replies()
 def test_a_connection_made_before_a_fork_is_not_shared_with_the_child():
     [parents] = cache.round_trip(("CLIENT", "ID"))
     assert cache.round_trip(("CLIENT", "ID")) == [parents]  # the same connection, reused
-    with mock.patch("pivra.cache.os.getpid", return_value=os.getpid() + 1):
-        [childs] = cache.round_trip(("CLIENT", "ID"))
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.write(write_end, str(cache.round_trip(("CLIENT", "ID"))[0]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(child, 0)
+    with os.fdopen(read_end) as answer:
+        childs = int(answer.read())
     assert childs != parents
+    assert cache.round_trip(("CLIENT", "ID")) == [parents]  # the parent's connection still works
