@@ -36,8 +36,8 @@ def remember(key_hash, api_key):
 
 
 # Every API request decodes its key's entry. Stored as the key's, account's and plan's field values
-# rather than as pickled model instances, an entry is 400 bytes instead of 1,000 and decodes in half
-# the time (bench/).
+# rather than as pickled model instances, an entry is 400 bytes instead of 1,000 and takes half the
+# time to decode (12 µs instead of 25 µs, timed in a loop).
 @functools.cache
 def _layout():
     """[(model, its fields' attribute names)] for the key, its account and its plan, and a number
@@ -68,8 +68,8 @@ def decode(entry):
 
 
 def _instance(model, names, values, db):
-    # As unpickling builds a model instance: without __init__, whose field-by-field assignment and
-    # signals took most of the decoding time.
+    # As unpickling builds a model instance: without __init__ (Model.from_db), whose field-by-field
+    # assignment and signals made decoding slower than unpickling.
     instance = model.__new__(model)
     instance.__dict__.update(zip(names, values))
     instance._state = ModelState()

@@ -47,6 +47,19 @@ def test_a_cached_key_is_verified_without_a_database_lookup(key_pair):
     assert key_lookups(captured) == []
 
 
+@pytest.mark.parametrize("written_by", ["other fields", "pickled instances"])
+def test_an_entry_written_by_other_code_is_not_used(key_pair, written_by):
+    # E.g. by workers still running the previous release during a deploy.
+    api_key, raw_key = key_pair
+    use(raw_key)
+    version, *rest = cache.get(key_cache.entry_key(api_key.key_hash))
+    stale = (version + 1, *rest) if written_by == "other fields" else ApiKey.objects.get(pk=api_key.pk)
+    cache.set(key_cache.entry_key(api_key.key_hash), stale)
+    with CaptureQueriesContext(connection) as captured:
+        assert use(raw_key).status_code == 200
+    assert len(key_lookups(captured)) == 1
+
+
 def test_a_revoked_key_is_refused_on_the_very_next_request_although_it_was_cached(key_pair, alice):
     api_key, raw_key = key_pair
     assert use(raw_key).status_code == 200
