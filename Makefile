@@ -29,6 +29,6 @@ browser:
 	@bash scripts/ensure-chromium
 
 # Benchmarks (issue 7): creates and drops its own PostgreSQL databases, needs Redis and wrk,
-# takes about 10 minutes and prints a table. BENCH_ARGS=--quick for a short trial run.
+# takes about 12 minutes and prints a table. BENCH_ARGS=--quick for a short trial run.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
