@@ -9,7 +9,7 @@ import os
 
 import hiredis
 from django.core.cache.backends import redis as django_redis
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, TimeoutError
 
 
 class _ReusedClientRedisCacheClient(django_redis.RedisCacheClient):
@@ -28,39 +28,17 @@ class _ReusedClientRedisCacheClient(django_redis.RedisCacheClient):
 class PendingReplies:
     """The replies to commands already sent. `read()` waits for them; call it exactly once."""
 
-    def __init__(self, cache, connection, packed, count, retry):
-        self._cache, self._connection, self._packed, self._count = cache, connection, packed, count
-        self._retry = retry
+    def __init__(self, cache, connection, count):
+        self._cache, self._connection, self._count = cache, connection, count
 
     def read(self):
-        connection = self._connection
         try:
-            try:
-                return [connection.read_response() for _ in range(self._count)]
-            except ConnectionError:
-                if not self._retry:
-                    raise
-                # Redis dropped this idle connection (a restart, a client timeout) before the
-                # commands reached it: send them again, once, on a new one.
-                connection.disconnect()
-                connection.send_packed_command([self._packed], check_health=False)
-                return [connection.read_response() for _ in range(self._count)]
+            return [self._connection.read_response() for _ in range(self._count)]
         except BaseException:
-            connection.disconnect()  # unread replies must not reach the next caller
+            self._connection.disconnect()  # unread replies must not reach the next caller
             raise
         finally:
-            self._cache._give_back(connection)
-
-
-_forks = 0  # how many forks this process is from the one that imported this module
-
-
-def _count_fork():
-    global _forks
-    _forks += 1
-
-
-os.register_at_fork(after_in_child=_count_fork)
+            self._cache._give_back(self._connection)
 
 
 class RedisCache(django_redis.RedisCache):
@@ -81,21 +59,16 @@ class RedisCache(django_redis.RedisCache):
     def send(self, *commands):
         """Send raw commands without waiting: the caller can work while Redis answers, then
         `read()` the returned PendingReplies."""
+        # hiredis packs in C: a third of the time redis-py's pack_commands() takes.
         packed = b"".join([hiredis.pack_command(command) for command in commands])
-        connection, reused = self._take()
+        connection = self._take()
         try:
-            try:
-                connection.send_packed_command([packed], check_health=False)
-            except ConnectionError:
-                if not reused:
-                    raise
-                connection.disconnect()  # dropped by Redis while idle: reconnect, once
-                connection.send_packed_command([packed], check_health=False)
+            connection.send_packed_command([packed], check_health=False)
         except BaseException:
             connection.disconnect()
             self._give_back(connection)
             raise
-        return PendingReplies(self, connection, packed, len(commands), retry=reused)
+        return PendingReplies(self, connection, len(commands))
 
     def loads(self, value):
         """Decode a value read by `round_trip`, as `get()` would."""
@@ -104,19 +77,20 @@ class RedisCache(django_redis.RedisCache):
     # Every API request makes one such round trip. On its own connection, it skips the pool's
     # locking and bookkeeping (redis-py 8), which on a 2-core machine cost about 2% of a list
     # request (bench/). A second connection serves a thread whose first still awaits replies.
-    # Nor does it ask the socket whether Redis closed the connection before each use, as the pool
-    # does: a command on a dropped connection is sent again on a new one instead.
     def _take(self):
-        """(a connection, whether it has been used before)."""
-        spare, self._spare = self._spare, None
-        if spare is not None and spare[1] == _forks:
-            return spare[0], True
-        # None yet, or made before a fork, so shared with the parent: leave it to the parent.
-        pool = self._cache.get_client(write=True).connection_pool
-        return pool.connection_class(**pool.connection_kwargs), False
+        connection, self._spare = self._spare, None
+        if connection is None or connection.pid != os.getpid():  # none yet, or made before a fork
+            pool = self._cache.get_client(write=True).connection_pool
+            return pool.connection_class(**pool.connection_kwargs)
+        try:
+            if connection.can_read():  # a reply nobody read, or Redis closed the connection
+                raise ConnectionError("stale connection")
+        except (ConnectionError, TimeoutError, OSError):
+            connection.disconnect()  # the next send reconnects
+        return connection
 
     def _give_back(self, connection):
         if self._spare is None:
-            self._spare = (connection, _forks)
+            self._spare = connection
         else:
             connection.disconnect()
