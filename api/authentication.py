@@ -32,14 +32,14 @@ class CountedLookup:
     def __init__(self, key_hash, account_id):
         self.key_hash, self.account_id = key_hash, account_id
         self.name, self.now = ratelimit.api_requests(account_id), time.time()
-        self._answer = ratelimit.start_get_and_count(key_cache.entry_key(key_hash), self.name, self.now)
+        self._answer = ratelimit.start_get_and_count(key_cache.keys(key_hash), self.name, self.now)
         self.done = False
 
     def finish(self):
         """(the cached entry, the count if the throttle should use it, else None)."""
         self.done = True
-        entry, counted = self._answer()
-        cached = key_cache.decode(entry)
+        values, counted = self._answer()
+        cached = key_cache.found(self.key_hash, *values)
         if _is_counted(cached) and cached.account_id == self.account_id:
             return cached, counted
         # Revoked, gone from the cache, or its plan changed: the throttle would not have counted it.

@@ -46,19 +46,21 @@ def _count_commands(redis_key):
     return ("SET", redis_key, 0, "EX", WINDOW_SECONDS * 2, "NX"), ("INCR", redis_key)
 
 
-def start_get_and_count(cache_key, name, now=None):
-    """`cache.get(cache_key)` and `count(name)`, in one round trip with Redis, sent without waiting
-    for the answer: returns a function that waits for it and returns (value, count). Call it once."""
+def start_get_and_count(cache_keys, name, now=None):
+    """`cache.get_many(cache_keys)` (as a list of values, None where missing) and `count(name)`, in
+    one round trip with Redis, sent without waiting for the answer: returns a function that waits
+    for it and returns (values, count). Call it once."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
-        value, counted = cache.get(cache_key), count(name, now)
-        return lambda: (value, counted)
+        found = cache.get_many(cache_keys)
+        values, counted = [found.get(k) for k in cache_keys], count(name, now)
+        return lambda: (values, counted)
     counter = backend.make_key(window_key(name, now))
-    pending = backend.send(("GET", backend.make_key(cache_key)), *_count_commands(counter))
+    pending = backend.send(("MGET", *map(backend.make_key, cache_keys)), *_count_commands(counter))
 
     def answer():
-        value, *_, counted = pending.read()
-        return backend.loads(value), counted
+        values, *_, counted = pending.read()
+        return [backend.loads(value) for value in values], counted
 
     return answer
 

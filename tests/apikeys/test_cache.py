@@ -47,17 +47,44 @@ def test_a_cached_key_is_verified_without_a_database_lookup(key_pair):
     assert key_lookups(captured) == []
 
 
-@pytest.mark.parametrize("written_by", ["other fields", "pickled instances"])
-def test_an_entry_written_by_other_code_is_not_used(key_pair, written_by):
-    # E.g. by workers still running the previous release during a deploy.
+def test_a_cached_key_brings_its_account_and_plan_without_any_query(key_pair):
     api_key, raw_key = key_pair
     use(raw_key)
-    version, *rest = cache.get(key_cache.entry_key(api_key.key_hash))
-    stale = (version + 1, *rest) if written_by == "other fields" else ApiKey.objects.get(pk=api_key.pk)
-    cache.set(key_cache.entry_key(api_key.key_hash), stale)
+    with CaptureQueriesContext(connection) as captured:
+        entry = cached_entry(api_key)
+        assert (entry.account.name, entry.account.plan.api_requests_per_minute) == (
+            api_key.account.name, api_key.account.plan.api_requests_per_minute)
+    assert captured.captured_queries == []
+    assert not entry._state.adding
+    entry.refresh_from_db()  # a model instance like any other: its row is the key's row
+    assert (entry.pk, entry.revoked_at) == (api_key.pk, None)
+
+
+def test_an_entry_stored_by_an_earlier_release_is_not_used(key_pair):
+    # Releases that pickled model instances kept them under the tombstone's name.
+    api_key, raw_key = key_pair
+    cache.set(key_cache.tombstone_key(api_key.key_hash), ApiKey.objects.get(pk=api_key.pk))
     with CaptureQueriesContext(connection) as captured:
         assert use(raw_key).status_code == 200
     assert len(key_lookups(captured)) == 1
+
+
+def test_an_entry_that_is_not_the_keys_own_is_not_trusted(key_pair, other_account, charlie):
+    outsider, _ = ApiKey.objects.create_key(account=other_account, label="Outsider", created_by=charlie)
+    api_key, raw_key = key_pair
+    use(raw_key)
+    outsiders_entry = key_cache.encode(ApiKey.objects.select_related("account__plan").get(pk=outsider.pk))
+    cache.set(key_cache.entry_key(api_key.key_hash), outsiders_entry)  # a mix-up, however it came about
+    assert use(raw_key).status_code == 200
+    assert cached_entry(api_key) is None  # not taken as this key's: it was looked up instead
+
+
+def test_a_key_revoked_by_an_earlier_release_is_refused_although_it_was_cached(key_pair):
+    api_key, raw_key = key_pair
+    assert use(raw_key).status_code == 200
+    assert isinstance(cached_entry(api_key), ApiKey)
+    cache.set(key_cache.tombstone_key(api_key.key_hash), key_cache.REVOKED)  # as that release revokes
+    assert use(raw_key).status_code == 401
 
 
 def test_a_revoked_key_is_refused_on_the_very_next_request_although_it_was_cached(key_pair, alice):
