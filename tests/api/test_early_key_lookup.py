@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from api import ratelimit
 from api.authentication import CountedLookup, start_lookup_for_header
 from tests.api.factories import make_leads
+from tests.apikeys.test_authentication import JUNK
 from tests.conftest import requires_redis
 
 pytestmark = [requires_redis, pytest.mark.usefixtures("shared_redis_cache", "fresh_minute")]
@@ -78,3 +79,13 @@ def test_each_keys_early_lookup_serves_its_own_account(
     assert made.call_count == 2
     assert ratelimit.requests_this_window(account.pk) == 3
     assert ratelimit.requests_this_window(other_account.pk) == 3
+
+
+@pytest.mark.parametrize("authorization", [*JUNK.values(), "Bearer pivra_sk_" + "!" * 36, "bearer " + "x" * 45],
+                         ids=[*JUNK.keys(), "right-length-not-base62", "right-length-no-prefix"])
+def test_junk_after_a_known_key_is_a_clean_401_and_does_not_count(api_client, account, authorization):
+    assert [api_client.get("/api/leads").status_code for _ in range(2)] == [200] * 2  # the middleware knows a key
+    response = APIClient().get("/api/leads", HTTP_AUTHORIZATION=authorization)
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_api_key"
+    assert ratelimit.requests_this_window(account.pk) == 2
