@@ -44,8 +44,9 @@ def get(key_hash):
     """The cached state of a key: verified, `REVOKED`, or None (not cached, or no cache)."""
     if not enabled():
         return None
-    values = cache.get_many(keys(key_hash))
-    return found(key_hash, *(values.get(name) for name in keys(key_hash)))
+    names = keys(key_hash)
+    values = cache.get_many(names)
+    return found(key_hash, *(values.get(name) for name in names))
 
 
 def found(key_hash, entry, tombstone):
