@@ -1,8 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
 
-from .authentication import start_lookup_for_header
-
 
 class RequestBodyLimitMiddleware:
     """Refuse bodies over the limit with a JSON 413 before anything reads them into memory.
@@ -25,28 +23,3 @@ class RequestBodyLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
-
-
-class ApiKeyLookupMiddleware:
-    """Start an API request's key lookup as the request arrives (see api.authentication).
-
-    With the shared cache, authenticating waits for a Redis round trip; sent here, its answer
-    comes back while the other middleware and the URL resolver run, and DRF's authentication
-    reads it without waiting (bench/: on a 2-core machine the wait was most of the key check's
-    cost). The lookup counts the request, so one that never reaches authentication takes it back.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        lookup = None
-        if request.path_info.startswith("/api/"):
-            lookup = start_lookup_for_header(request.META.get("HTTP_AUTHORIZATION", ""))
-        if lookup is None:
-            return self.get_response(request)
-        request.api_key_lookup = lookup
-        try:
-            return self.get_response(request)
-        finally:
-            lookup.cancel()

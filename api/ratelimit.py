@@ -1,80 +1,67 @@
-"""Fixed one-minute counting windows in the Django cache, for every rate limit in Pivra: the
-API's requests a minute per account, and the widget's per visitor and per chatbot.
+"""Fixed one-minute counting windows, for every rate limit in Pivra: the API's requests a minute
+per account, and the widget's per visitor and per chatbot.
 
-With Redis configured every worker shares the counts; with the embedded default (per-process
-memory) each process counts on its own, which is right for one process and documented.
+With Redis every worker on every host shares the counts, one round trip a count. With the
+embedded default (per-process memory) each process counts on its own, which is right for one
+process. A store that cannot be reached lets requests through: a Redis outage must degrade rate
+limiting, not take the API or the widget down.
 """
 
+import logging
 import time
 from datetime import datetime, timezone
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.conf import settings
+from django.core.cache import cache
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
-from pivra.cache import RedisCache
+logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
+_warned_at = 0.0  # when this process last logged that the store is unreachable
 
 
-def _current_window(now=None):
-    return int((now or time.time()) // WINDOW_SECONDS)
+def redis_configured():
+    return settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
 
 
 def window_key(name, now=None):
     """The cache key that counts `name` in the window holding `now`."""
-    return f"{name}:{_current_window(now)}"
+    return f"{name}:{int((now or time.time()) // WINDOW_SECONDS)}"
 
 
-def count(name, now=None):
-    """Count one event under `name` in the current window; return how many so far."""
+def hit(name, now=None):
+    """Count one event under `name` in the current window; return how many so far, or None when
+    the store cannot be reached (callers let the request through)."""
     key = window_key(name, now)
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if isinstance(backend, RedisCache):
-        return backend.round_trip(*_count_commands(backend.make_key(key)))[-1]
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window's first event
+    if not redis_configured():
         if cache.add(key, 1, WINDOW_SECONDS * 2):
             return 1
         return cache.incr(key)
-
-
-def _count_commands(redis_key):
-    # Every API request pays for this: one round trip (SET NX with expiry, then INCR) instead of
-    # the three that Django's add() + incr() take (incr checks EXISTS first). Django's Redis
-    # backend stores integers as plain numbers, so cache.get() reads the count. Keys come from
-    # make_key(): make_and_validate_key() only adds warnings about keys memcached would refuse.
-    return ("SET", redis_key, 0, "EX", WINDOW_SECONDS * 2, "NX"), ("INCR", redis_key)
-
-
-def start_get_and_count(cache_keys, name, now=None):
-    """`cache.get_many(cache_keys)` (as a list of values, None where missing) and `count(name)`, in
-    one round trip with Redis, sent without waiting for the answer: returns a function that waits
-    for it and returns (values, count). Call it once."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if not isinstance(backend, RedisCache):
-        found = cache.get_many(cache_keys)
-        values, counted = [found.get(k) for k in cache_keys], count(name, now)
-        return lambda: (values, counted)
-    counter = backend.make_key(window_key(name, now))
-    pending = backend.send(("MGET", *map(backend.make_key, cache_keys)), *_count_commands(counter))
-
-    def answer():
-        values, *_, counted = pending.read()
-        return [backend.loads(value) for value in values], counted
-
-    return answer
-
-
-def uncount(name, now=None):
-    """Take back an event counted under `name` in the window holding `now`."""
     try:
-        cache.decr(window_key(name, now))
-    except ValueError:  # the window has expired meanwhile
-        pass
+        pipe = get_redis_connection("default").pipeline(transaction=False)
+        key = cache.make_key(key)  # the name cache.get() reads
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_SECONDS * 2)
+        count, _ = pipe.execute()
+    except RedisError as error:
+        _warn_unreachable(error)
+        return None
+    return count
+
+
+def _warn_unreachable(error):
+    # At most once a minute: during an outage every request would otherwise log the same line.
+    global _warned_at
+    if time.monotonic() - _warned_at >= 60:
+        _warned_at = time.monotonic()
+        logger.warning("Rate-limit store unreachable (%s): requests are not being limited.", error.__class__.__name__)
 
 
 def counted(name, now=None):
-    return cache.get(window_key(name, now), 0)
+    """How many events `name` has counted in the current window (0 when the store is unreachable)."""
+    return int(cache.get(window_key(name, now)) or 0)
 
 
 def seconds_until_next_window(now=None):
@@ -83,17 +70,12 @@ def seconds_until_next_window(now=None):
 
 
 def current_window_ends_at():
-    return datetime.fromtimestamp((_current_window() + 1) * WINDOW_SECONDS, tz=timezone.utc)
+    return datetime.fromtimestamp((int(time.time() // WINDOW_SECONDS) + 1) * WINDOW_SECONDS, tz=timezone.utc)
 
 
 def api_requests(account_id):
     """The name that counts an account's API requests."""
     return f"api:requests:{account_id}"
-
-
-def count_request(account_id):
-    """Count one API request of the account; return the number made in this window so far."""
-    return count(api_requests(account_id))
 
 
 def requests_this_window(account_id):

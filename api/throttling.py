@@ -6,8 +6,8 @@ from . import ratelimit
 
 
 class PlanRateThrottle(BaseThrottle):
-    """API requests a minute per account, as its plan allows. With Redis, the count usually comes
-    with the key's cache lookup (api.authentication, whose `_is_counted` mirrors the checks here)."""
+    """API requests a minute per account, as its plan allows. DRF runs throttles after
+    authentication and permissions, so only valid keys with API access are counted."""
 
     def allow_request(self, request, view):
         api_key = request.auth
@@ -16,10 +16,8 @@ class PlanRateThrottle(BaseThrottle):
         limit = api_key.account.plan.api_requests_per_minute
         if not limit:
             return True
-        counted = getattr(request.successful_authenticator, "requests_counted", None)
-        if counted is None:
-            counted = ratelimit.count_request(api_key.account_id)
-        return counted <= limit
+        count = ratelimit.hit(ratelimit.api_requests(api_key.account_id))
+        return count is None or count <= limit
 
     def wait(self):
         return ratelimit.seconds_until_next_window()

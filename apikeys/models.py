@@ -1,4 +1,3 @@
-import os
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,17 +9,10 @@ from accounts.ids import PublicIdField
 from accounts.models import Account, AuditEvent
 from accounts.scoping import AccountScopedQuerySet
 
-from . import cache, crypto
+from . import crypto
 
 # A busy integration must not turn every GET into a row update.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def _process_delay():
-    """A fraction of a second, different in each worker process. Workers that read the same stale
-    last_used_at would all send the UPDATE at once (only one changes the row); waiting each its
-    own delay past the minute, the first writes and the others then read the new value."""
-    return timedelta(microseconds=os.getpid() * 2654435761 % 1_000_000)
 
 
 class ApiKeyQuerySet(AccountScopedQuerySet):
@@ -100,7 +92,8 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
     def revoke(self, *, by=None, ip_address=None):
-        """Revoke now. Returns False if it was already revoked. Effective on every worker once this returns."""
+        """Revoke now. Returns False if it was already revoked. Every request authenticated after
+        this returns reads the revoked row: nothing caches a verified key."""
         with transaction.atomic():
             revoked = ApiKey.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
                 revoked_at=timezone.now(), revoked_by=by if by and by.is_authenticated else None
@@ -114,17 +107,14 @@ class ApiKey(models.Model):
                     target_description=self.description,
                     ip_address=ip_address,
                 )
-        # After the commit, so no concurrent request can re-cache the key as active.
-        cache.forget_revoked(self.key_hash)
         self.refresh_from_db(fields=["revoked_at", "revoked_by"])
         return bool(revoked)
 
     def record_use(self, now=None):
-        """Set last_used_at at most once a minute, with one conditional UPDATE."""
+        """Set last_used_at at most once a minute, with one conditional UPDATE: of the workers
+        that read the same stale value at once, only the first changes the row."""
         now = now or timezone.now()
-        if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION + _process_delay():
-            return
-        if not cache.claim_last_used_write(self.pk, LAST_USED_RESOLUTION, now):
+        if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION:
             return
         ApiKey.objects.filter(pk=self.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)

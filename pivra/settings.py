@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,8 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pivra.middleware.DatabaseUnavailableMiddleware",
     "api.middleware.RequestBodyLimitMiddleware",
-    "api.middleware.ApiKeyLookupMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -91,24 +93,42 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding lets psycopg prepare a query once it has run 5 times on a connection,
-    # so PostgreSQL stops planning the per-request ones again and again: the API key lookup's
-    # three-table join spent more time being planned than run (bench/ measured 6% off an
-    # authenticated request). Behind a transaction-mode PgBouncer older than 1.21, remove this.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    # A database that is gone or partitioned must cost a request seconds, not minutes: a JSON 503
+    # (pivra.middleware) beats a worker hung until TCP gives up. tcp_user_timeout drops a
+    # connection whose packets go unanswered; keepalives notice one that went silent mid-query.
+    _timeout = env.float("DATABASE_TIMEOUT_SECONDS", default=2)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=max(2, round(_timeout)),  # libpq's minimum
+        tcp_user_timeout=int(_timeout * 1000),
+        keepalives=1,
+        keepalives_idle=max(1, round(_timeout)),
+        keepalives_interval=1,
+        keepalives_count=2,
+        options=f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=5000)}",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-_cache_url = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
-CACHES = {
-    "default": env.cache_url_config(_cache_url)
-    if _cache_url
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+# Redis is optional: it shares rate-limit counts between workers and hosts. Without it, each
+# process counts on its own, which is right for one process (the embedded default).
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
+# Redis down or paused costs a request at most one timeout, never an error: counts fail open
+# (api.ratelimit) and cache reads answer "missing". No retries either: each would wait again,
+# and a retried INCR could count twice.
+REDIS_CACHE_OPTIONS = {
+    "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    "SOCKET_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+    "IGNORE_EXCEPTIONS": True,
+    "CONNECTION_POOL_KWARGS": {"retry": Retry(NoBackoff(), 0)},
 }
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "pivra.cache.RedisCache"  # the same, with one client per pool
-# Only a cache shared by every worker may hold verified API keys (revocation must be global).
-API_KEY_CACHE_ENABLED = bool(_cache_url)
-API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=300)
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHE_URL, "OPTIONS": REDIS_CACHE_OPTIONS}
+    }
+elif CACHE_URL:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -159,7 +179,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 REST_FRAMEWORK = {
     # The key authentication class must come first: DRF picks 401 vs 403 from it.
-    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.CountingApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["apikeys.permissions.HasApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],

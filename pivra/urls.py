@@ -30,3 +30,4 @@ urlpatterns = [
 ]
 
 handler404 = "api.views.not_found"
+handler500 = "pivra.views.server_error"

@@ -26,6 +26,14 @@ def redis_is_up():
 requires_redis = pytest.mark.skipif(not redis_is_up(), reason=f"needs a Redis server at {REDIS_URL}")
 
 
+def redis_caches(url):
+    """The CACHES setting production derives from REDIS_URL=url."""
+    from django.conf import settings
+
+    return {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url,
+                        "OPTIONS": settings.REDIS_CACHE_OPTIONS}}
+
+
 def make_account(name, plan="starter"):
     return Account.objects.create(name=name, plan=Plan.objects.get(code=plan))
 
@@ -129,9 +137,8 @@ def fresh_minute():
 
 @pytest.fixture
 def shared_redis_cache(settings):
-    """Production's shared cache: Redis, holding verified keys and every worker's counts."""
-    settings.CACHES = {"default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL}}
-    settings.API_KEY_CACHE_ENABLED = True
+    """Production's shared cache: Redis, holding every worker's counts."""
+    settings.CACHES = redis_caches(REDIS_URL)
     cache.clear()
     yield
     cache.clear()

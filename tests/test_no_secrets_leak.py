@@ -97,7 +97,7 @@ def a_day_with_keys(account, chatbot):
         account.plan = Plan.objects.get(code="starter")
         account.save()
         assert bearer(keys[1]).get("/api/usage").status_code == 500
-    with mock.patch("apikeys.authentication.ApiKeyAuthentication._find_active", side_effect=DatabaseError("gone")):
+    with mock.patch.object(ApiKey, "record_use", side_effect=DatabaseError("gone")):
         assert bearer(keys[2]).get("/api/usage").status_code == 500
     return keys
 
@@ -156,7 +156,7 @@ def test_no_full_key_appears_in_the_error_report_of_a_failing_api_request(alice,
     raw_key = ApiKey.objects.create_key(account=account, label="CRM sync")[1]
     with mock.patch("api.views.usage_report", side_effect=RuntimeError("report failed")):
         assert bearer(raw_key).get("/api/usage").status_code == 500
-    with mock.patch("apikeys.authentication.ApiKeyAuthentication._find_active", side_effect=DatabaseError("gone")):
+    with mock.patch.object(ApiKey, "record_use", side_effect=DatabaseError("gone")):
         assert bearer(raw_key).get("/api/usage").status_code == 500
     reports = error_reports(caplog)
     assert len(reports) == 4

@@ -13,25 +13,22 @@ def _now():
     return time.time()
 
 
-def _counter_name(scope, ident):
-    return f"widget:ratelimit:{scope}:{ident}"
-
-
-def counter_key(scope, ident, now=None):
-    return windows.window_key(_counter_name(scope, ident), now or _now())
-
-
 def count(scope, ident):
-    """Count one request; return how many were made in this window so far."""
-    return windows.count(_counter_name(scope, ident), _now())
+    """Count one request; return how many were made in this window so far (None: store unreachable)."""
+    return windows.hit(f"widget:ratelimit:{scope}:{ident}", _now())
 
 
 def check(*, ip, chatbot_id):
     """Count a request against both limits; return None, or the seconds to wait when one is spent."""
     # The chatbot's count is taken only for requests within the IP's limit: otherwise one
     # visitor's flood would use up the chatbot's budget and lock every other visitor out.
-    if ip and count("ip", ip) > conf.get("WIDGET_RATE_LIMIT_PER_IP"):
-        return windows.seconds_until_next_window(_now())
-    if count("chatbot", chatbot_id) > conf.get("WIDGET_RATE_LIMIT_PER_CHATBOT"):
+    if ip:
+        per_ip = count("ip", ip)
+        if per_ip is None:  # the store is unreachable: let visitors through, and do not wait on it twice
+            return None
+        if per_ip > conf.get("WIDGET_RATE_LIMIT_PER_IP"):
+            return windows.seconds_until_next_window(_now())
+    per_chatbot = count("chatbot", chatbot_id)
+    if per_chatbot is not None and per_chatbot > conf.get("WIDGET_RATE_LIMIT_PER_CHATBOT"):
         return windows.seconds_until_next_window(_now())
     return None

@@ -78,7 +78,7 @@ def test_no_request_started_after_revoke_returned_succeeds(key_pair, alice):
 
 
 @requires_redis
-def test_no_request_started_after_revoke_returned_succeeds_with_a_shared_key_cache(key_pair, alice, shared_redis_cache):
+def test_no_request_started_after_revoke_returned_succeeds_with_redis_counting_requests(key_pair, alice, shared_redis_cache):
     api_key, raw_key = key_pair
     results, revoked_at = revoke_under_load(api_key, raw_key, alice)
     assert_no_request_started_after_the_revocation_succeeded(results, revoked_at)

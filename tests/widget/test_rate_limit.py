@@ -2,8 +2,11 @@
 
 import pytest
 
-from pivra.cache import RedisCache
-from tests.conftest import requires_redis
+import redis
+from django.core.cache import cache
+
+from api.ratelimit import window_key
+from tests.conftest import redis_caches, requires_redis
 from widget import ratelimit
 
 from .conftest import FROZEN_CLOCK, WidgetClient
@@ -77,19 +80,14 @@ def test_behind_a_trusted_proxy_the_visitors_forwarded_ip_is_limited(widget, set
 
 @requires_redis
 def test_with_redis_requests_counted_by_another_worker_count_here(widget, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "pivra.cache.RedisCache", "LOCATION": REDIS_URL,
-                    "KEY_PREFIX": "pivra-widget-tests"}
-    }
+    settings.CACHES = redis_caches(REDIS_URL)
     settings.WIDGET_RATE_LIMIT_PER_IP = 3
     # Another process: its own connection to the same Redis, counting the same visitor twice.
-    other_worker = RedisCache(REDIS_URL, {"KEY_PREFIX": "pivra-widget-tests"})
+    other_worker = redis.Redis.from_url(REDIS_URL)
     try:
-        key = ratelimit.counter_key("ip", widget.ip)
-        other_worker.add(key, 0, 120)
-        other_worker.incr(key)
-        other_worker.incr(key)
+        key = cache.make_key(window_key(f"widget:ratelimit:ip:{widget.ip}", FROZEN_CLOCK))
+        other_worker.incrby(key, 2)
         assert widget.post("conversations").status_code == 201
         assert widget.post("conversations").status_code == 429
     finally:
-        other_worker.clear()
+        other_worker.flushdb()

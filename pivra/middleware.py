@@ -1,0 +1,42 @@
+"""Site-wide answers for faults under the JSON paths (/api/, /widget/)."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+JSON_PATHS = ("/api/", "/widget/")
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def is_json_path(request):
+    return request.path_info.startswith(JSON_PATHS)
+
+
+def service_unavailable():
+    response = JsonResponse(
+        {"detail": "The service is temporarily unavailable. Please retry shortly.", "code": "service_unavailable"},
+        status=503,
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A JSON 503 with Retry-After, instead of an HTML 500, when the database cannot be reached
+    (refused, timed out, or the connection dropped). Django closes the broken connection when the
+    request ends, so the next request connects afresh: the same workers recover by themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)) and is_json_path(request):
+            logger.warning("Database unavailable for %s: %s", request.path_info, exception.__class__.__name__)
+            return service_unavailable()
+        return None
