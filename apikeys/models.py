@@ -112,11 +112,13 @@ class ApiKey(models.Model):
 
     def record_use(self, now=None):
         """Set last_used_at at most once a minute, with one conditional UPDATE: of the workers
-        that read the same stale value at once, only the first changes the row."""
+        that read the same stale value at once, only the first changes the row. Returns whether
+        this call changed it."""
         now = now or timezone.now()
         if self.last_used_at and now - self.last_used_at < LAST_USED_RESOLUTION:
-            return
-        ApiKey.objects.filter(pk=self.pk).filter(
+            return False
+        written = ApiKey.objects.filter(pk=self.pk).filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
         ).update(last_used_at=now)
         self.last_used_at = now
+        return bool(written)

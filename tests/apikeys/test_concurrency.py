@@ -7,12 +7,16 @@ request that *started* after `revoke()` returned must be refused.
 
 import threading
 import time
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Plan
+from apikeys.models import ApiKey
 from tests.conftest import requires_redis
 
 THREADS = 6
@@ -82,3 +86,35 @@ def test_no_request_started_after_revoke_returned_succeeds_with_redis_counting_r
     api_key, raw_key = key_pair
     results, revoked_at = revoke_under_load(api_key, raw_key, alice)
     assert_no_request_started_after_the_revocation_succeeded(results, revoked_at)
+
+
+def test_many_workers_reading_a_stale_last_used_at_at_once_change_it_once(key_pair):
+    api_key, raw_key = key_pair
+    Plan.objects.filter(code=api_key.account.plan_id).update(api_requests_per_minute=0)
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - timedelta(minutes=5))
+    writes, real_record_use = [], ApiKey.record_use
+
+    def recording_record_use(self, now=None):
+        writes.append(real_record_use(self, now))
+        return writes[-1]
+
+    start = threading.Barrier(THREADS)
+
+    def request():
+        start.wait()
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+            assert client.get("/api/usage").status_code == 200
+        finally:
+            connections.close_all()
+
+    with mock.patch.object(ApiKey, "record_use", recording_record_use):
+        threads = [threading.Thread(target=request) for _ in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert len(writes) == THREADS
+    assert writes.count(True) == 1
+    assert timezone.now() - ApiKey.objects.get(pk=api_key.pk).last_used_at < timedelta(seconds=30)
