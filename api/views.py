@@ -1,5 +1,3 @@
-from django.http import JsonResponse
-from django.views.defaults import page_not_found
 from django.views.generic import TemplateView
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
@@ -96,10 +94,3 @@ class GettingStartedView(TemplateView):
         context["free_plans"] = Plan.objects.filter(api_keys_allowed=False)
         return context
 
-
-def not_found(request, exception=None):
-    """The site's 404 handler: a URL under /api/ that matches no route (an id that cannot be one,
-    a typo) gets the API's JSON error like any other 404; pages keep Django's HTML page."""
-    if request.path_info.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
-    return page_not_found(request, exception)

@@ -29,5 +29,5 @@ urlpatterns = [
     path("widget.js", include("widget.script_urls")),
 ]
 
-handler404 = "api.views.not_found"
+handler404 = "pivra.views.not_found"
 handler500 = "pivra.views.server_error"

@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
@@ -48,3 +49,11 @@ def server_error(request):
     if is_json_path(request):
         return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
     return html_server_error(request)
+
+
+def not_found(request, exception=None):
+    """The site's 404 handler: a URL under /api/ or /widget/ that matches no route (an id that
+    cannot be one, a typo) gets a JSON error like any other 404 there; pages keep Django's page."""
+    if is_json_path(request):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

@@ -64,3 +64,16 @@ def test_a_page_keeps_djangos_html_error_page(alice_client, production):
         response = alice_client.get("/settings/security/")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/no-such-thing", "/widget/v1/no-such-thing"])
+def test_an_unknown_url_under_the_json_paths_is_a_json_404(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_an_unknown_page_is_djangos_html_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
