@@ -31,11 +31,6 @@ def current_membership_or_404(request):
     return membership
 
 
-def current_account(request):
-    membership = current_membership(request)
-    return membership.account if membership else None
-
-
 def client_ip(request):
     """The client's address, for audit events.
 

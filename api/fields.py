@@ -1,7 +1,8 @@
 import re
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from accounts.models import Account
 
 # What a public id (`bot_…`, `lead_…`) can look like. Anything else is refused before it reaches
 # the database, which would fail on some strings (PostgreSQL refuses NUL characters).
@@ -10,8 +11,9 @@ ID = re.compile(ID_PATTERN)
 
 
 class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A reference by id to an object of the request's account. Another account's id is refused
-    exactly like one that does not exist."""
+    """A reference by id to an object of the request's account, named by the account's relation
+    to it (`AccountOwnedRelatedField("chatbots")`). Another account's id is refused exactly like
+    one that does not exist."""
 
     default_error_messages = {
         "does_not_exist": "No {model_name} with id '{pk_value}' in your account.",
@@ -19,13 +21,14 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
         "invalid_id": "That is not a valid {model_name} id.",
     }
 
-    def __init__(self, model, **kwargs):
-        self.model = model
-        super().__init__(queryset=model.objects.none(), **kwargs)
+    def __init__(self, related_name, **kwargs):
+        self.related_name = related_name
+        self.model = Account._meta.get_field(related_name).related_model
+        super().__init__(queryset=self.model.objects.none(), **kwargs)
 
     def get_queryset(self):
         account = self.context.get("account")
-        return self.model.objects.for_account(account) if account else self.model.objects.none()
+        return getattr(account, self.related_name).all() if account else self.model.objects.none()
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -39,25 +42,3 @@ class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
             return queryset.get(pk=data)
         except self.model.DoesNotExist:
             self.fail("does_not_exist", model_name=self.model._meta.verbose_name, pk_value=data[:40])
-
-
-@extend_schema_field({
-    "type": "object",
-    "additionalProperties": True,
-    "description": "Answers to the chatbot's custom lead-form questions, by question.",
-    "example": {"company": "Acme Ltd", "budget": "5,000–10,000"},
-})
-class CustomFieldsField(serializers.JSONField):
-    pass
-
-
-@extend_schema_field({
-    "type": "array",
-    "description": "For an assistant message, the sources its answer used (empty otherwise).",
-    "items": {
-        "type": "object",
-        "properties": {"id": {"type": "string", "example": "src_4Fh2kQ9LmN3pR7sT1vWx"}, "title": {"type": "string"}},
-    },
-})
-class CitedSourcesField(serializers.JSONField):
-    pass

@@ -6,9 +6,10 @@ The committed schema is docs/openapi.yaml; tests/docs/test_schema.py fails when 
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from .exceptions import MISSING_KEY
+from .fields import ID_PATTERN
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -257,75 +258,16 @@ def _strip_descriptions(node):
             _strip_descriptions(item)
 
 
-# Examples for integrators, used by the viewsets' @extend_schema declarations.
-CHATBOT_ID = "bot_4Fh2kQ9LmN3pR7sT1vWx"
-CONVERSATION_ID = "conv_8Kd3mW5nQ2xZ7bR1tY6p"
+def object_id(noun, example):
+    """The `{id}` path parameter of a detail route, documented for integrators."""
+    return OpenApiParameter(
+        "id", str, OpenApiParameter.PATH, pattern=f"^{ID_PATTERN}$",
+        description=f"The {noun}'s id, such as `{example}`.",
+    )
 
-CHATBOT_EXAMPLE = {
-    "id": CHATBOT_ID,
-    "name": "Support bot",
-    "instructions": "Answer questions about orders and shipping. Be brief and friendly.",
-    "welcome_message": "Hi! How can I help you today?",
-    "allowed_domains": ["example.com", "shop.example.com"],
-    "lead_capture_enabled": True,
-    "lead_collect_name": True,
-    "lead_collect_email": True,
-    "lead_collect_phone": False,
-    "status": "active",
-    "embed_key": "pivra_pk_7Tq2Lm9Xw4Rb8Nc1Vz6Ks3Hd5Fg0Jy2Pa1b2",
-    "source_count": 4,
-    "knowledge_characters": 18342,
-    "created_at": "2026-04-02T08:15:00Z",
-    "updated_at": "2026-05-10T14:02:11Z",
-}
 
-SOURCE_EXAMPLE = {
-    "id": "src_2Wc9Lp4Qx7Mz1Rb5Tn8K",
-    "chatbot": CHATBOT_ID,
-    "type": "text",
-    "title": "Shipping policy",
-    "content": "We ship within 3 working days. Orders over €50 ship free.",
-    "character_count": 56,
-    "status": "ready",
-    "error": "",
-    "created_at": "2026-05-12T10:00:00Z",
-    "updated_at": "2026-05-12T10:00:00Z",
-}
+def response_example(value, name="Example"):
+    return OpenApiExample(name, value=value, response_only=True)
 
-LEAD_EXAMPLE = {
-    "id": "lead_9Hs4Xk2Vb7Nq3Lm8Pd1R",
-    "chatbot": CHATBOT_ID,
-    "conversation": CONVERSATION_ID,
-    "name": "Dana Kim",
-    "email": "dana@example.org",
-    "phone": "+44 20 7946 0958",
-    "custom_fields": {"company": "Acme Ltd"},
-    "created_at": "2026-05-13T16:41:07Z",
-    "updated_at": "2026-05-13T16:41:07Z",
-}
 
-CONVERSATION_EXAMPLE = {
-    "id": CONVERSATION_ID,
-    "chatbot": CHATBOT_ID,
-    "visitor_id": "v_3f9c2a7e41b8",
-    "channel": "widget",
-    "started_at": "2026-05-13T16:38:52Z",
-    "last_message_at": "2026-05-13T16:39:20Z",
-    "message_count": 2,
-}
-
-CONVERSATION_DETAIL_EXAMPLE = {
-    **CONVERSATION_EXAMPLE,
-    "messages": [
-        {
-            "id": "msg_5Rt8Wq1Zx4Vn7Kb2Lm9D", "role": "user", "content": "Do you ship to Ireland?",
-            "cited_sources": [], "created_at": "2026-05-13T16:38:52Z",
-        },
-        {
-            "id": "msg_6Sy9Xr2Ay5Wo8Lc3Mn0E", "role": "assistant",
-            "content": "Yes: we ship within 3 working days, and orders over €50 ship free.",
-            "cited_sources": [{"id": "src_2Wc9Lp4Qx7Mz1Rb5Tn8K", "title": "Shipping policy"}],
-            "created_at": "2026-05-13T16:39:20Z",
-        },
-    ],
-}
+DELETE_IS_FINAL = "Answers 204 with no body. There is no undo."

@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
@@ -11,6 +13,14 @@ EMBED_KEY_PREFIX = "pivra_pk_"
 
 def new_embed_key():
     return generate_token(EMBED_KEY_PREFIX)
+
+
+class ChatbotQuerySet(AccountScopedQuerySet):
+    def with_knowledge(self):
+        """Annotate each chatbot's `source_count` and `knowledge_characters`."""
+        return self.annotate(
+            source_count=Count("sources"), knowledge_characters=Coalesce(Sum("sources__character_count"), 0)
+        )
 
 
 class Chatbot(models.Model):
@@ -34,7 +44,7 @@ class Chatbot(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AccountScopedQuerySet.as_manager()
+    objects = ChatbotQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sources",
     "leads",
     "api",
+    "usage",
     "widget",
     "demo",
 ]
@@ -57,7 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pivra.middleware.DatabaseUnavailableMiddleware",
-    "api.middleware.RequestBodyLimitMiddleware",
+    "pivra.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,7 +114,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
 REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.5)
 # Redis down or paused costs a request at most one timeout, never an error: counts fail open
-# (api.ratelimit) and cache reads answer "missing". No retries either: each would wait again,
+# (usage.ratelimit) and cache reads answer "missing". No retries either: each would wait again,
 # and a retried INCR could count twice.
 REDIS_CACHE_OPTIONS = {
     "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT_SECONDS,
@@ -173,7 +174,7 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 
-# Request bodies: up to 5 MB; larger ones get a JSON 413 from RequestBodyLimitMiddleware.
+# Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
@@ -187,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PlanRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["usage.throttling.PlanRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
 }
 

@@ -5,16 +5,33 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
 
 from api.views import ApiReferenceView, GettingStartedView
+from chatbots.api import ChatbotViewSet, ConversationViewSet
+from leads.api import LeadViewSet
+from sources.api import SourceViewSet
+from usage.api import UsageView
 
 from . import views
 
 PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny]}
 
+# The REST API: every path answers with and without a trailing slash, without a redirect.
+router = SimpleRouter(use_regex_path=True)
+router.trailing_slash = "/?"
+router.register("leads", LeadViewSet, basename="lead")
+router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("chatbots", ChatbotViewSet, basename="chatbot")
+router.register("sources", SourceViewSet, basename="source")
+api_urlpatterns = [
+    re_path(r"^usage/?$", UsageView.as_view(), name="usage"),
+    re_path(r"^", include(router.urls)),
+]
+
 urlpatterns = [
     # First: integrations' polling is most of the traffic, and each pattern tried costs time.
-    path("api/", include("api.urls")),
+    path("api/", include(api_urlpatterns)),
     path("", RedirectView.as_view(pattern_name="security", permanent=False)),
     re_path(r"^healthz/?$", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),

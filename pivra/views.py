@@ -6,7 +6,7 @@ from django.views.defaults import server_error as html_server_error
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
-from api.ratelimit import redis_configured
+from usage.ratelimit import redis_configured
 
 from .middleware import is_json_path
 

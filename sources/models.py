@@ -7,6 +7,10 @@ from accounts.scoping import AccountScopedQuerySet
 from chatbots.models import Chatbot
 
 
+# A text source's content, a Q&A answer, and a fetched page's text are each at most this long.
+MAX_CONTENT_CHARACTERS = 1_000_000
+
+
 class SourceQuerySet(AccountScopedQuerySet):
     def ready(self):
         return self.filter(status=Source.Status.READY)

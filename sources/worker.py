@@ -14,15 +14,13 @@ from django.utils import timezone
 
 from .extract import page_text
 from .fetcher import FetchError, fetch
-from .models import Source
+from .models import MAX_CONTENT_CHARACTERS, Source
 
 logger = logging.getLogger(__name__)
 
 # Far longer than a fetch may take (SOURCE_FETCH_TIMEOUT_SECONDS): a source still `processing`
 # after this was claimed by a worker that died, and is claimed again.
 STALE_AFTER = timedelta(minutes=5)
-# The same cap as a text source's content.
-MAX_CHARACTERS = 1_000_000
 
 
 def process_pending(limit=None):
@@ -85,8 +83,8 @@ def process_source(source):
 def _check_length(source, content):
     if not content.strip():
         raise FetchError("The page has no readable text.")
-    if len(content) > MAX_CHARACTERS:
-        raise FetchError(f"The page's text is longer than {MAX_CHARACTERS:,} characters.")
+    if len(content) > MAX_CONTENT_CHARACTERS:
+        raise FetchError(f"The page's text is longer than {MAX_CONTENT_CHARACTERS:,} characters.")
     plan = source.account.plan
     used = (
         Source.objects.for_account(source.account).exclude(pk=source.pk)

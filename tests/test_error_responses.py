@@ -25,7 +25,7 @@ def widget_get(client, chatbot):
 
 @pytest.mark.parametrize("error", [OperationalError("connection refused"), InterfaceError("connection already closed")])
 def test_an_api_request_without_its_database_is_a_json_503_with_retry_after(raw_key, production, error):
-    with mock.patch("api.views.usage_report", side_effect=error):
+    with mock.patch("usage.api.usage_report", side_effect=error):
         response = failing_api(raw_key).get("/api/usage")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
@@ -43,7 +43,7 @@ def test_a_widget_request_without_its_database_is_a_json_503(chatbot, client, pr
 
 
 def test_an_unexpected_error_in_the_api_is_a_json_500(raw_key, production):
-    with mock.patch("api.views.usage_report", side_effect=RuntimeError("a bug")):
+    with mock.patch("usage.api.usage_report", side_effect=RuntimeError("a bug")):
         response = failing_api(raw_key).get("/api/usage")
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"

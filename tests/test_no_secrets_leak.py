@@ -93,7 +93,7 @@ def a_day_with_keys(account, chatbot):
     account.save()
     assert bearer(keys[1]).get("/api/usage").status_code == 403
     # Errors while a key is in play: in the view after authentication, and inside authentication.
-    with mock.patch("api.views.usage_report", side_effect=RuntimeError("report failed")):
+    with mock.patch("usage.api.usage_report", side_effect=RuntimeError("report failed")):
         account.plan = Plan.objects.get(code="starter")
         account.save()
         assert bearer(keys[1]).get("/api/usage").status_code == 500
@@ -154,7 +154,7 @@ def error_reports(caplog):
 def test_no_full_key_appears_in_the_error_report_of_a_failing_api_request(alice, account, chatbot, caplog, settings):
     settings.DEBUG = False
     raw_key = ApiKey.objects.create_key(account=account, label="CRM sync")[1]
-    with mock.patch("api.views.usage_report", side_effect=RuntimeError("report failed")):
+    with mock.patch("usage.api.usage_report", side_effect=RuntimeError("report failed")):
         assert bearer(raw_key).get("/api/usage").status_code == 500
     with mock.patch.object(ApiKey, "record_use", side_effect=DatabaseError("gone")):
         assert bearer(raw_key).get("/api/usage").status_code == 500

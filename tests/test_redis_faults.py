@@ -21,7 +21,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Plan
-from api import ratelimit
+from usage import ratelimit
 from apikeys.models import ApiKey
 from tests.conftest import redis_caches
 

@@ -1,9 +1,9 @@
 """Visitor rate limits: widget requests a minute per client IP and per chatbot, counted in the
-same fixed one-minute windows as the API's limits (`api.ratelimit`)."""
+same fixed one-minute windows as the API's limits (`usage.ratelimit`)."""
 
 import time
 
-from api import ratelimit as windows
+from usage import ratelimit as windows
 
 from . import conf
 

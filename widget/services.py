@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Account
-from api.usage import current_period, messages_used
+from usage.report import current_period, messages_used
 from chatbots.models import Conversation, Message
 from leads.models import Lead
 
@@ -61,7 +61,7 @@ def answer_message(*, conversation, content):
     """Record the visitor's message and the bot's reply, built from the chatbot's ready sources.
 
     Each accepted message uses one of the account's monthly message credits (counted by
-    `api.usage.messages_used`, the single definition). Past the limit the bot says it is
+    `usage.report.messages_used`, the single definition). Past the limit the bot says it is
     unavailable, and neither message is stored, so the usage never exceeds the limit.
     """
     chatbot = conversation.chatbot

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from accounts.context import client_ip, current_account, current_membership
+from accounts.context import client_ip, current_membership
 from accounts.models import Membership
 
 
@@ -14,7 +14,7 @@ def request_for(user):
 
 
 def test_a_members_request_acts_for_their_account(alice, account):
-    assert current_account(request_for(alice)) == account
+    assert current_membership(request_for(alice)).account == account
 
 
 def test_the_membership_carries_the_role(bob):
@@ -23,20 +23,19 @@ def test_the_membership_carries_the_role(bob):
 
 def test_a_user_without_a_membership_acts_for_no_account(django_user_model, db):
     loner = django_user_model.objects.create_user(email="loner@example.com", password="x")
-    assert current_account(request_for(loner)) is None
+    assert current_membership(request_for(loner)) is None
 
 
 def test_an_anonymous_request_acts_for_no_account(db):
     from django.contrib.auth.models import AnonymousUser
 
-    assert current_account(request_for(AnonymousUser())) is None
+    assert current_membership(request_for(AnonymousUser())) is None
 
 
 def test_the_answer_is_looked_up_once_per_request(alice, django_assert_num_queries):
     request = request_for(alice)
     with django_assert_num_queries(1):
-        current_account(request)
-        current_account(request)
+        current_membership(request)
         current_membership(request)
 
 

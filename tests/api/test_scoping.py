@@ -4,12 +4,12 @@ import pytest
 from django.urls import get_resolver
 
 from api.scoping import AccountScopedViewSet
-from api.urls import router
+from pivra.urls import router
 from chatbots.models import Chatbot, Conversation
 from leads.models import Lead
 from sources.models import Source
 
-from .factories import make_conversation, make_leads, make_text_source
+from tests.factories import make_conversation, make_leads, make_text_source
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from apikeys.models import ApiKey
 from chatbots.models import Chatbot, Conversation
 from leads.models import Lead
 from sources.models import Source
-from tests.api.factories import make_conversation, make_leads, make_text_source
+from tests.factories import make_conversation, make_leads, make_text_source
 from tests.conftest import make_account
 
 # live_server answers from another thread, so the seeded rows must be committed
@@ -48,7 +48,7 @@ def seeded(transactional_db):
     """A Starter-plan account with one of everything the API serves, and its key."""
     plan = Plan.objects.get(code="starter")
     # So that 429s and "plan allows 3 chatbots" 400s do not crowd out everything else:
-    # tests/api covers both limits.
+    # tests/usage and tests/chatbots cover both limits.
     plan.api_requests_per_minute = 1_000_000
     plan.max_chatbots = 1_000
     plan.save(update_fields=["api_requests_per_minute", "max_chatbots"])

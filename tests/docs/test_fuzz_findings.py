@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.factories import make_leads
+from tests.factories import make_leads
 
 pytestmark = pytest.mark.django_db
 

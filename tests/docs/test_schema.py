@@ -9,7 +9,7 @@ import yaml
 from django.core.management import call_command
 from drf_spectacular.validation import validate_schema
 
-from api.urls import router
+from pivra.urls import router
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 REGENERATE = "DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py spectacular --file docs/openapi.yaml --validate"

@@ -5,7 +5,7 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from api.ratelimit import window_key
+from usage.ratelimit import window_key
 from tests.conftest import redis_caches, requires_redis
 from widget import ratelimit
 

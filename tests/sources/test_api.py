@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Plan
 from sources.models import Source
 
-from .factories import make_text_source
+from tests.factories import make_text_source
 
 
 def test_a_text_source_is_ready_at_once_with_its_character_count(api_client, account, chatbot):

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Plan
-from api import ratelimit
+from usage import ratelimit
 from apikeys.models import ApiKey
 from tests.conftest import requires_redis
 

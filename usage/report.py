@@ -5,10 +5,6 @@ from datetime import datetime, timezone as dt_timezone
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.models import Membership
-from chatbots.models import Chatbot, Message
-from sources.models import Source
-
 from . import ratelimit
 
 
@@ -20,19 +16,17 @@ def current_period(now=None):
     return start, end
 
 
+# The counts below go through the account's reverse relations (`account.sources`, …): metering
+# sits beneath the apps whose rows it counts, and imports none of them.
 def messages_used(account, since, chatbot=None):
-    messages = Message.objects.filter(
-        conversation__account=account, role=Message.Role.USER, created_at__gte=since
-    )
-    if chatbot is not None:
-        messages = messages.filter(conversation__chatbot=chatbot)
-    return messages.count()
+    """Visitors' messages since `since`: what message credits count."""
+    conversations = account.conversations if chatbot is None else chatbot.conversations
+    # The join has one row per matching message, so this counts messages, not conversations.
+    return conversations.filter(messages__role="user", messages__created_at__gte=since).count()
 
 
 def knowledge_characters_used(account, chatbot=None):
-    sources = Source.objects.for_account(account)
-    if chatbot is not None:
-        sources = sources.filter(chatbot=chatbot)
+    sources = account.sources.all() if chatbot is None else chatbot.sources.all()
     return sources.aggregate(total=Sum("character_count"))["total"] or 0
 
 
@@ -56,9 +50,9 @@ def usage_report(account, chatbot=None):
     }
     limits = report["limits"]
     if chatbot is None:
-        limits["chatbots"] = {"used": Chatbot.objects.for_account(account).count(), "limit": plan.max_chatbots}
+        limits["chatbots"] = {"used": account.chatbots.count(), "limit": plan.max_chatbots}
         limits["team_members"] = {
-            "used": Membership.objects.filter(account=account).count(),
+            "used": account.memberships.count(),
             "limit": plan.max_members,
         }
         limits["api_requests_per_minute"] = {
@@ -68,5 +62,5 @@ def usage_report(account, chatbot=None):
         }
     else:
         report["chatbot"] = {"id": chatbot.pk, "name": chatbot.name}
-        limits["sources"] = {"used": Source.objects.filter(chatbot=chatbot).count(), "limit": None}
+        limits["sources"] = {"used": chatbot.sources.count(), "limit": None}
     return report

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 
-from .factories import make_leads
+from tests.factories import make_leads
 
 
 def walk(client, url):

@@ -1,7 +1,5 @@
 from rest_framework.throttling import BaseThrottle
 
-from apikeys.models import ApiKey
-
 from . import ratelimit
 
 
@@ -10,13 +8,13 @@ class PlanRateThrottle(BaseThrottle):
     authentication and permissions, so only valid keys with API access are counted."""
 
     def allow_request(self, request, view):
-        api_key = request.auth
-        if not isinstance(api_key, ApiKey):
+        account = getattr(request.auth, "account", None)  # the API key's
+        if account is None:
             return True
-        limit = api_key.account.plan.api_requests_per_minute
+        limit = account.plan.api_requests_per_minute
         if not limit:
             return True
-        count = ratelimit.hit(ratelimit.api_requests(api_key.account_id))
+        count = ratelimit.hit(ratelimit.api_requests(account.pk))
         return count is None or count <= limit
 
     def wait(self):

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from chatbots.models import Chatbot
 
-from .factories import make_conversation
+from tests.factories import make_conversation
 
 
 def test_conversations_are_listed_newest_first_without_messages(api_client, chatbot):

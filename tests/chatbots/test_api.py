@@ -4,7 +4,7 @@ from accounts.models import Plan
 from accounts.tokens import is_well_formed
 from chatbots.models import Chatbot
 
-from .factories import make_text_source
+from tests.factories import make_text_source
 
 
 def test_creating_a_chatbot_needs_only_a_name_and_gives_it_an_embed_key(api_client, account):

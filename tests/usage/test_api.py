@@ -5,7 +5,7 @@ from django.utils import timezone
 from accounts.models import Plan
 from chatbots.models import Chatbot
 
-from .factories import make_conversation, make_text_source
+from tests.factories import make_conversation, make_text_source
 
 
 def test_usage_reports_the_plan_period_and_every_limit(api_client, account, alice, bob, chatbot):
