@@ -7,7 +7,3 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
-
-
-class LogoutView(auth_views.LogoutView):
-    pass

@@ -30,9 +30,7 @@ def is_well_formed(raw_key):
     return tokens.is_well_formed(raw_key, SECRET_KEY_PREFIX)
 
 
-def hash_key(raw_key, algorithm=HASH_ALGORITHM):
-    if algorithm != HASH_ALGORITHM:
-        raise ValueError(f"Unknown key hash algorithm {algorithm!r}")
+def hash_key(raw_key):
     return hmac.new(settings.API_KEY_PEPPER.encode(), raw_key.encode(), hashlib.sha256).hexdigest()
 
 

@@ -61,7 +61,6 @@ class Chatbot(models.Model):
 class Conversation(models.Model):
     class Channel(models.TextChoices):
         WIDGET = "widget", "Widget"
-        API = "api", "API"
 
     id = PublicIdField(prefix="conv")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="conversations")

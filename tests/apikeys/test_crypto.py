@@ -122,11 +122,6 @@ def test_the_hash_is_deterministic_so_a_key_is_found_by_equality(key):
     assert crypto.hash_key(key) == crypto.hash_key(key)
 
 
-def test_an_unknown_hash_algorithm_is_refused(key):
-    with pytest.raises(ValueError, match="Unknown key hash algorithm"):
-        crypto.hash_key(key, algorithm="md5")
-
-
 @pytest.mark.parametrize(
     "presented, echo",
     [
