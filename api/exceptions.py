@@ -32,9 +32,15 @@ def json_exception_handler(exc, context):
 
 
 def _throttled_message(exc, context):
-    request = context["request"]
-    plan = request.auth.account.plan
+    return throttled_detail(context["request"].auth.account.plan, exc.wait)
+
+
+def throttled_detail(plan, wait):
     return (
         f"Too many requests: the {plan.name} plan allows {plan.api_requests_per_minute} API requests "
-        f"a minute. Retry in {exc.wait} seconds."
+        f"a minute. Retry in {wait} seconds."
     )
+
+
+def request_too_large_detail(limit_bytes):
+    return f"The request body is larger than {limit_bytes // (1024 * 1024)} MB."

@@ -8,7 +8,11 @@ from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
-from .exceptions import MISSING_KEY
+from accounts.models import Plan
+from apikeys.authentication import EMBED_KEY_REFUSED, InvalidApiKey
+from apikeys.permissions import plan_not_allowed_detail
+
+from .exceptions import MISSING_KEY, request_too_large_detail, throttled_detail
 from .fields import ID_PATTERN
 
 
@@ -128,9 +132,8 @@ def _error_content(examples):
     return {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "examples": examples}}
 
 
-INVALID_KEY = (
-    "Invalid API key (pivra_sk_…abcd). Check that you copied the whole key and that it has not been revoked."
-)
+# The examples quote the messages the API really sends, built by the code that sends them.
+INVALID_KEY = str(InvalidApiKey("pivra_sk_" + "0" * 32 + "abcd").detail)
 
 # status: (component name, response object)
 ERROR_RESPONSES = {
@@ -173,20 +176,17 @@ ERROR_RESPONSES = {
         "content": _error_content({
             "not_authenticated": {"summary": "No key sent", **_error(MISSING_KEY, "not_authenticated")},
             "invalid_api_key": {"summary": "Malformed, unknown or revoked key", **_error(INVALID_KEY, "invalid_api_key")},
-            "embed_key_not_allowed": {"summary": "An embed key (pivra_pk_…) sent", **_error(
-                "Embed keys (pivra_pk_…) are for the chat widget only. Use a secret key (pivra_sk_…) "
-                "from Settings → Security.",
-                "embed_key_not_allowed",
-            )},
+            "embed_key_not_allowed": {
+                "summary": "An embed key (pivra_pk_…) sent", **_error(EMBED_KEY_REFUSED, "embed_key_not_allowed"),
+            },
         }),
     }),
     "403": ("Forbidden", {
         "description": "The key is valid, but the account's plan does not include API access.",
         "content": _error_content({
-            "plan_not_allowed": {"summary": "Account on the Free plan", **_error(
-                "API access is not included in the Free plan. Upgrade to Starter or above to use API keys.",
-                "plan_not_allowed",
-            )},
+            "plan_not_allowed": {
+                "summary": "Account on the Free plan", **_error(plan_not_allowed_detail("Free"), "plan_not_allowed"),
+            },
         }),
     }),
     "404": ("NotFound", {
@@ -203,7 +203,7 @@ ERROR_RESPONSES = {
         "description": "The request body is over 5 MB. Nothing was read or changed.",
         "content": _error_content({
             "request_too_large": {"summary": "Body over 5 MB", **_error(
-                "The request body is larger than 5 MB.", "request_too_large"
+                request_too_large_detail(5 * 1024 * 1024), "request_too_large"
             )},
         }),
     }),
@@ -227,8 +227,7 @@ ERROR_RESPONSES = {
         }},
         "content": _error_content({
             "rate_limited": {"summary": "Too many requests", **_error(
-                "Too many requests: the Starter plan allows 120 API requests a minute. Retry in 42 seconds.",
-                "rate_limited",
+                throttled_detail(Plan(name="Starter", api_requests_per_minute=120), wait=42), "rate_limited"
             )},
         }),
     }),

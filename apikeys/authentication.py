@@ -14,6 +14,9 @@ from . import crypto
 from .models import ApiKey
 
 REALM = 'Bearer realm="api"'
+EMBED_KEY_REFUSED = (
+    "Embed keys (pivra_pk_…) are for the chat widget only. Use a secret key (pivra_sk_…) from Settings → Security."
+)
 
 
 class InvalidApiKey(exceptions.AuthenticationFailed):
@@ -42,11 +45,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise InvalidApiKey(parts[-1] if parts else "")
         presented = parts[1]
         if presented.startswith(crypto.EMBED_KEY_PREFIX):
-            raise exceptions.AuthenticationFailed(
-                "Embed keys (pivra_pk_…) are for the chat widget only. Use a secret key "
-                "(pivra_sk_…) from Settings → Security.",
-                code="embed_key_not_allowed",
-            )
+            raise exceptions.AuthenticationFailed(EMBED_KEY_REFUSED, code="embed_key_not_allowed")
         if not crypto.is_well_formed(presented):
             raise InvalidApiKey(presented)
         api_key = (

@@ -12,8 +12,9 @@ class HasApiAccess(permissions.BasePermission):
             return False
         plan = api_key.account.plan
         if not plan.api_keys_allowed:
-            raise exceptions.PermissionDenied(
-                f"API access is not included in the {plan.name} plan. Upgrade to Starter or above to use API keys.",
-                code="plan_not_allowed",
-            )
+            raise exceptions.PermissionDenied(plan_not_allowed_detail(plan.name), code="plan_not_allowed")
         return True
+
+
+def plan_not_allowed_detail(plan_name):
+    return f"API access is not included in the {plan_name} plan. Upgrade to Starter or above to use API keys."

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
+from api.exceptions import request_too_large_detail
+
 logger = logging.getLogger(__name__)
 
 JSON_PATHS = ("/api/", "/widget/")
@@ -58,9 +60,8 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             return JsonResponse({"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400)
         if length > settings.API_MAX_BODY_BYTES:
-            limit_mb = settings.API_MAX_BODY_BYTES // (1024 * 1024)
             return JsonResponse(
-                {"detail": f"The request body is larger than {limit_mb} MB.", "code": "request_too_large"},
+                {"detail": request_too_large_detail(settings.API_MAX_BODY_BYTES), "code": "request_too_large"},
                 status=413,
             )
         return self.get_response(request)
