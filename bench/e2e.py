@@ -66,7 +66,7 @@ def gunicorn(env, worker_class="sync", workers=3, threads=1, log=None):
     port = free_port()
     args = [GUNICORN, "bench.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
             "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning",
-            "--graceful-timeout", "5"]
+            "--graceful-timeout", "5", "--no-control-socket"]
     output = open(log, "a") if log else subprocess.DEVNULL
     process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=output)
     try:

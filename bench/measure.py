@@ -1,7 +1,7 @@
 """In-process measurements: requests straight through Django's WSGI handler, as gunicorn calls it.
 
 `python -m bench.measure PHASE STATE.json` prints one JSON object. The phases run in their own
-process because settings differ (cache or none, one database or two).
+process because settings differ (Redis or none, one database or two).
 
 Variants are interleaved: each round runs every variant once, in a fresh random order, so drift
 (CPU frequency, autovacuum, the other core's load) hits all of them alike.
@@ -23,6 +23,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection, connections  # noqa: E402
+from django_redis import get_redis_connection  # noqa: E402
+
+from usage import ratelimit  # noqa: E402
 
 from . import routers, stats  # noqa: E402
 
@@ -55,15 +58,7 @@ def _on_cpu_ns(pid):
         return int(f.read().split()[0])
 
 
-def _redis_pid():
-    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
-        return None
-    import redis
-
-    return redis.Redis.from_url(os.environ["BENCH_CACHE_URL"]).info("server")["process_id"]
-
-
-REDIS_PID = _redis_pid()
+REDIS_PID = get_redis_connection("default").info("server")["process_id"] if ratelimit.redis_configured() else None
 
 
 def _backend_pid(alias):
@@ -82,6 +77,9 @@ class Request:
 
     def __call__(self):
         routers.use(self.database)
+        return self.run()
+
+    def run(self):
         status, body = call(self.path, self.query, self.headers)
         if status != 200:
             raise SystemExit(f"{self.name}: HTTP {status}: {body[:300]!r}")
@@ -89,16 +87,34 @@ class Request:
 
     def timed(self):
         routers.use(self.database)
-        backend = _backend_pid(self.database)
-        others = _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID)
-        cpu, wall = time.process_time_ns(), time.perf_counter_ns()
-        status, _ = call(self.path, self.query, self.headers)
-        wall, cpu = time.perf_counter_ns() - wall, time.process_time_ns() - cpu
-        if status != 200:
-            raise SystemExit(f"{self.name}: HTTP {status}")
-        if _backend_pid(self.database) != backend:  # the connection was replaced (CONN_MAX_AGE)
-            return wall / 1000, None
-        return wall / 1000, (cpu + _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID) - others) / 1000
+        return timed(self.run, self.database)
+
+
+class Call:
+    """A function timed like a request (the key check's parts); `before` runs first, untimed."""
+
+    def __init__(self, name, function, before=lambda: None):
+        self.name, self.function, self.before = name, function, before
+
+    def __call__(self):
+        self.before()
+        return self.function()
+
+    def timed(self):
+        self.before()
+        return timed(self.function)
+
+
+def timed(function, database="default"):
+    """(wall µs, CPU µs) of one call; CPU is None when the database connection was replaced."""
+    backend = _backend_pid(database)
+    others = _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID)
+    cpu, wall = time.process_time_ns(), time.perf_counter_ns()
+    function()
+    wall, cpu = time.perf_counter_ns() - wall, time.process_time_ns() - cpu
+    if _backend_pid(database) != backend:  # the connection was replaced (CONN_MAX_AGE)
+        return wall / 1000, None
+    return wall / 1000, (cpu + _on_cpu_ns(backend) + _on_cpu_ns(REDIS_PID) - others) / 1000
 
 
 def interleave(requests, rounds, warmup=100):
@@ -178,41 +194,55 @@ def auth_phase(state, rounds):
     assert len(bodies) == 1, "the comparison views must return the same page"
     queries = {request.name: queries_of(request)[0] for request in variants}
     samples = interleave(variants, rounds)
-    result = {
-        "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
-        "key_cache": settings.API_KEY_CACHE_ENABLED,
+    return {
+        "cache": settings.CACHES["default"]["BACKEND"],
         "queries": queries,
         "timings": summary(samples),
         "pivra_vs_token": compare(samples, "pivra", "token"),
         "pivra_vs_no_auth": compare(samples, "pivra", "no_auth"),
-        "token_vs_no_auth": compare(samples, "token", "no_auth"),
+        "key_check": key_check(big, rounds),
     }
-    result["revocation"] = revocation_check(big)
-    return result
 
 
-def revocation_check(big):
-    """A fresh key, used twice (the second time from the cache when one is configured), revoked,
-    then used again: the very next request must get 401."""
-    from apikeys import cache
+def key_check(big, rounds):
+    """The key check's own cost, outside a request, interleaved like the requests:
+    ApiKeyAuthentication().authenticate() against PostgreSQL as most requests run it (one SELECT:
+    last_used_at is recent) and as one a minute does (last_used_at due: the SELECT and
+    record_use's UPDATE); its part that needs no query (format and checksum, HMAC); and the
+    count the rate-limit throttle adds (a Redis round trip, or the process's memory)."""
+    from django.test import RequestFactory
+    from rest_framework.request import Request as DrfRequest
+
+    from apikeys import crypto
+    from apikeys.authentication import ApiKeyAuthentication
     from apikeys.models import ApiKey
 
-    account = ApiKey.objects.get(pk=big["key_id"]).account
-    api_key, raw = ApiKey.objects.create_key(account=account, label=f"revocation {time.time()}")
-    statuses = [call("/api/leads", headers=bearer(raw))[0] for _ in range(2)]
-    with counting_queries() as statements:
-        call("/api/leads", headers=bearer(raw))
-    served_from_cache = not any("apikeys_apikey" in sql for sql in statements)
-    api_key.revoke()
-    status, body = call("/api/leads", headers=bearer(raw))
-    return {
-        "before": statuses,
-        "key_served_from_cache": served_from_cache,
-        "after_revoke": status,
-        "code": json.loads(body).get("code"),
-        "cache_entry": cache.get(api_key.key_hash) if cache.enabled() else None,
-        "refused": status == 401 and statuses == [200, 200],
-    }
+    request = DrfRequest(RequestFactory().get("/api/leads", **bearer(big["key"])))
+    key_row = ApiKey.objects.filter(pk=big["key_id"])
+
+    def make_due():
+        key_row.update(last_used_at=None)
+
+    def authenticate():
+        assert ApiKeyAuthentication().authenticate(request)[1].pk == big["key_id"]
+
+    def hash_only():
+        return crypto.is_well_formed(big["key"]) and crypto.hash_key(big["key"])
+
+    calls = [
+        Call("authenticate", authenticate),
+        Call("authenticate_due", authenticate, before=make_due),
+        Call("format_and_hmac", hash_only),
+        Call("rate_limit_count", lambda: ratelimit.hit(ratelimit.api_requests(big["account"]))),
+    ]
+    queries = {}
+    for call_ in (calls[1], calls[0]):  # the second finds last_used_at just written
+        call_.before()
+        with counting_queries() as statements:
+            call_.function()
+        queries[call_.name] = len(statements)
+    assert queries == {"authenticate": 1, "authenticate_due": 2}, queries
+    return {"queries": queries, "timings": summary(interleave(calls, rounds))}
 
 
 def next_page(body):
@@ -285,43 +315,16 @@ def queries_phase(state, rounds):
 def reset_last_used_phase(state, rounds):
     """Before the write phase: make the key's last_used_at fall due a few seconds into the load,
     when every worker is busy (the minute boundary of a key in constant use), so the phase shows
-    how many statements the throttled write takes. The shared claim and cache entry are dropped
-    so that they too start from that state."""
+    how many statements the throttled write takes."""
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from apikeys import cache as key_cache
     from apikeys.models import LAST_USED_RESOLUTION, ApiKey
 
-    api_key = ApiKey.objects.get(pk=state["big"]["key_id"])
     due_in = timedelta(seconds=int(os.environ.get("BENCH_DUE_IN", 3)))
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now() - LAST_USED_RESOLUTION + due_in)
-    if key_cache.enabled():
-        from django.core.cache import cache
-
-        cache.delete_many([f"apikeys:last-used:{api_key.pk}", key_cache.entry_key(api_key.key_hash)])
+    ApiKey.objects.filter(pk=state["big"]["key_id"]).update(last_used_at=timezone.now() - LAST_USED_RESOLUTION + due_in)
     return {}
-
-
-def revoke_e2e_phase(state, rounds):
-    """Revocation against the running gunicorn (its workers share only PostgreSQL and the cache):
-    use a fresh key on new connections until every worker has served it, revoke it here, in
-    another process, then send requests on new connections: each must get 401."""
-    from apikeys.models import ApiKey
-
-    from . import e2e
-
-    port = int(os.environ["BENCH_PORT"])
-    api_key, raw = ApiKey.objects.create_key(
-        account=ApiKey.objects.get(pk=state["big"]["key_id"]).account, label=f"revocation e2e {time.time()}"
-    )
-    headers = {"Authorization": f"Bearer {raw}"}
-    before = [e2e.get(port, "/api/leads?page_size=5", headers, close=True)[0] for _ in range(30)]
-    api_key.revoke()
-    after = [e2e.get(port, "/api/leads?page_size=5", headers, close=True)[0] for _ in range(30)]
-    return {"before_200": before.count(200), "after_401": after.count(401), "requests": len(after),
-            "refused": before.count(200) == len(before) and after.count(401) == len(after)}
 
 
 if __name__ == "__main__":
@@ -330,6 +333,6 @@ if __name__ == "__main__":
     with open(state_path) as f:
         state = json.load(f)
     phases = {"auth": auth_phase, "scale": scale_phase, "queries": queries_phase,
-              "reset-last-used": reset_last_used_phase, "revoke-e2e": revoke_e2e_phase}
+              "reset-last-used": reset_last_used_phase}
     result = phases[phase](state, rounds)
     json.dump(result, sys.stdout, default=str)

@@ -19,7 +19,7 @@ from .run import BIG_DB, REDIS_URL, STATE, url
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="+", choices=["pivra", "token", "no_auth"])
-    parser.add_argument("--cache", action="store_true", help="with the shared Redis cache")
+    parser.add_argument("--cache", action="store_true", help="with Redis configured, as in production")
     parser.add_argument("--requests", type=int, default=1000)
     options = parser.parse_args()
     if not STATE.exists():

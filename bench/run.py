@@ -31,6 +31,7 @@ BIG_DB, SMALL_DB = "pivra_bench", "pivra_bench_1k"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 SWEEP = [("sync", 2, 1), ("sync", 3, 1), ("sync", 4, 1), ("gthread", 2, 4), ("gthread", 3, 2), ("gthread", 4, 2)]
 LIST = "/api/leads"
+SETTINGS = {"no Redis": False, "Redis": True}
 options = None
 
 
@@ -170,16 +171,12 @@ def throughput_sweep(state):
 
     variants = {"the recommended settings": {},
                 "CONN_MAX_AGE=0 (a new connection per request)": {"BENCH_CONN_MAX_AGE": 0},
-                "CONN_HEALTH_CHECKS off": {"BENCH_CONN_HEALTH_CHECKS": "false"},
-                "no prepared statements": {"BENCH_PREPARED_STATEMENTS": "false"},
-                "no cache configured (embedded default)": {"cache": False}}
+                "CONN_HEALTH_CHECKS off": {"BENCH_CONN_HEALTH_CHECKS": "false"}}
     with ExitStack() as stack:
         targets = {}
         for label, extra in variants.items():
-            extra = dict(extra)
-            cache = extra.pop("cache", True)
-            server = stack.enter_context(e2e.gunicorn(env_for(cache=cache, **extra), *best["config"], log=log_file))
-            targets[label] = (server, path, headers, cache)
+            server = stack.enter_context(e2e.gunicorn(env_for(cache=True, **extra), *best["config"], log=log_file))
+            targets[label] = (server, path, headers, True)
         runs = interleaved_wrk(targets, options.sweep_rounds, options.seconds)
     settings_variants = [{"label": label, **medians(runs[label])} for label in variants]
     for result in settings_variants:
@@ -188,27 +185,30 @@ def throughput_sweep(state):
     return {"sweep": results, "best": best, "settings": settings_variants}
 
 
-def e2e_auth(state, cache, config):
-    """A/B interleaved wrk runs on one gunicorn: Pivra against the target's baseline (Token without a
-    cache, no authentication with Redis)."""
-    variants = {name: v for name, v in e2e_variants(state).items() if name in ("pivra", "no_auth" if cache else "token")}
-    with e2e.gunicorn(env_for(cache=cache), *config, log=RESULTS / "gunicorn.log") as server:
-        targets = {name: (server, path, headers, cache) for name, (path, headers) in variants.items()}
+def e2e_auth(state, config):
+    """Pivra, Token and no authentication, without and with Redis: two gunicorns side by side (the
+    idle one costs nothing), all six targets' wrk runs interleaved round by round."""
+    with ExitStack() as stack:
+        targets = {}
+        for setting, cache in SETTINGS.items():
+            server = stack.enter_context(e2e.gunicorn(env_for(cache=cache), *config, log=RESULTS / "gunicorn.log"))
+            for name, (path, headers) in e2e_variants(state).items():
+                targets[f"{setting} {name}"] = (server, path, headers, cache)
         runs = interleaved_wrk(targets, options.e2e_rounds, options.e2e_seconds)
-        revocation = measure("revoke-e2e", cache=cache, BENCH_PORT=server.port) if cache else None
-    summary = {name: medians(results) for name, results in runs.items()}
 
     def cost_ratio(a, b):
         # Cost per request: the inverse of saturated throughput, and the CPU time per request.
-        # Paired by round (a and b ran seconds apart), so drift slower than a round cancels; on a
-        # shared 2-core VM one variant's throughput alone swung by 50% between rounds.
+        # Paired by round (a and b ran seconds apart), so drift slower than a round cancels.
         paired = [rb["rps"] / ra["rps"] for ra, rb in zip(runs[a], runs[b])]
         return {"ratio": stats.median(paired), "ci95": stats.median_interval(paired),
                 "cpu_ratio": stats.median([ra["cpu_ms"] / rb["cpu_ms"] for ra, rb in zip(runs[a], runs[b])])}
 
-    baseline = "no_auth" if cache else "token"
-    return {"summary": summary, "runs": runs, "revocation": revocation,
-            f"pivra_vs_{baseline}": cost_ratio("pivra", baseline)}
+    return {
+        "summary": {name: medians(results) for name, results in runs.items()},
+        "runs": runs,
+        "ratios": {setting: {f"pivra_vs_{b}": cost_ratio(f"{setting} pivra", f"{setting} {b}") for b in ("token", "no_auth")}
+                   for setting in SETTINGS},
+    }
 
 
 def table_writes():
@@ -216,15 +216,16 @@ def table_writes():
     return {name: (ins, upd, dele) for name, ins, upd, dele in rows}
 
 
-def writes(state, cache, config):
-    """10 s of load on one key whose last_used_at is due: count UPDATE statements and rows."""
-    measure("reset-last-used", cache=cache)
+def writes(state, config):
+    """10 s of load on one key whose last_used_at is due, Redis configured as in production:
+    count UPDATE statements and rows."""
+    measure("reset-last-used")
     time.sleep(1)  # the reset's backend has exited and reported its statistics
     before = table_writes()
-    write_log = RESULTS / f"writes-{'redis' if cache else 'nocache'}.log"
+    write_log = RESULTS / "writes.log"
     write_log.unlink(missing_ok=True)
     path, headers = e2e_variants(state)["pivra"]
-    with e2e.gunicorn(env_for(cache=cache, BENCH_WRITE_LOG=write_log), *config, log=RESULTS / "gunicorn.log") as server:
+    with e2e.gunicorn(env_for(cache=True, BENCH_WRITE_LOG=write_log), *config, log=RESULTS / "gunicorn.log") as server:
         load = e2e.wrk(server.port, path, headers, seconds=10)
     time.sleep(1)  # workers' backends have exited and reported their statistics
     after = table_writes()
@@ -273,37 +274,33 @@ def print_table(r):
     add(f"Pivra benchmarks {time.strftime('%Y-%m-%d %H:%M')} | {os.cpu_count()} cores | load average before/after "
         f"{r['load_before']:.2f}/{r['load_after']:.2f} | {r['state']['leads']:,} leads seeded in "
         f"{r['state']['seed_seconds']} s")
-    add("Ratios are medians of A/B-interleaved runs, with a 95% bootstrap interval. 'wall': in-process, what a")
-    add("client waits; end to end, the inverse of throughput, paired round by round. 'CPU': the CPU time Django,")
-    add("PostgreSQL (and Redis) spent per request.")
+    add("Ratios are medians of A/B-interleaved runs, with a 95% bootstrap interval. In-process, what a client")
+    add("waits; end to end, the inverse of throughput, paired round by round. 'CPU': the CPU time Django,")
+    add("PostgreSQL (and Redis) spent per request. In-process the three views interleave request by request, without")
+    add("Redis, then with it (settings differ); end to end all six interleave, on two gunicorns side by side.")
     add(hr)
-    row("", "wall", "CPU", "target")
-    row("1. AUTH COST  GET /api/leads (50 a page) on the 1M-lead account")
-    na, rd, en, er = r["auth_nocache"], r["auth_redis"], r["e2e_nocache"], r["e2e_redis"]
-    t = na["timings"]
-    row("  No cache. Pivra key / DRF TokenAuthentication, in-process", wall(na["pivra_vs_token"]),
-        cpu(na["pivra_vs_token"]), "<= 1.05x", na["pivra_vs_token"]["ratio"] <= 1.05)
-    row(f"    ms: Pivra {ms(t, 'pivra')}, Token {ms(t, 'token')}, no auth {ms(t, 'no_auth')}; "
-        f"SQL queries {na['queries']['pivra']}/{na['queries']['token']}/{na['queries']['no_auth']}")
-    row(f"  No cache. Pivra key / Token, end to end ({setup}, wrk)", wall(en["pivra_vs_token"]),
-        cpu(en["pivra_vs_token"]), "<= 1.05x", en["pivra_vs_token"]["ratio"] <= 1.05)
-    sm = en["summary"]
-    row(f"    req/s: Pivra {sm['pivra']['rps']:.0f}, Token {sm['token']['rps']:.0f}")
-    t = rd["timings"]
-    row("  Redis. Pivra key / no authentication, in-process", wall(rd["pivra_vs_no_auth"]),
-        cpu(rd["pivra_vs_no_auth"]), "<= 1.10x", rd["pivra_vs_no_auth"]["ratio"] <= 1.10)
-    row(f"    ms: Pivra {ms(t, 'pivra')}, no auth {ms(t, 'no_auth')}; SQL queries "
-        f"{rd['queries']['pivra']}/{rd['queries']['no_auth']}")
-    row(f"  Redis. Pivra key / no authentication, end to end ({setup})", wall(er["pivra_vs_no_auth"]),
-        cpu(er["pivra_vs_no_auth"]), "<= 1.10x", er["pivra_vs_no_auth"]["ratio"] <= 1.10)
-    sm = er["summary"]
-    row(f"    req/s: Pivra {sm['pivra']['rps']:.0f}, no auth {sm['no_auth']['rps']:.0f}")
-    rev, rev_e2e = rd["revocation"], er["revocation"]
-    row("  Redis. Revoked key refused on the very next request, in-process",
-        f"{rev['after_revoke']} {rev['code']}", "", "401", rev["refused"])
-    row(f"    (the key was served from the cache before: {rev['key_served_from_cache']})")
-    row("  Redis. Same, end to end: revoked in another process",
-        f"{rev_e2e['after_401']}/{rev_e2e['requests']} requests 401", "", "all 401", rev_e2e["refused"])
+    add(f"1. AUTHENTICATION  GET /api/leads (50 a page) on the 1M-lead account; end to end: {setup}, wrk -c 8")
+    add(f"{'':40}{'in-process ms':>14}{'CPU ms':>9}{'SQL':>5}{'end to end req/s':>22}{'CPU ms/req':>12}")
+    names = {"pivra": "Pivra key", "token": "TokenAuthentication", "no_auth": "no authentication"}
+    for setting, phase in (("no Redis", r["auth_nocache"]), ("Redis", r["auth_redis"])):
+        t, q = phase["timings"], phase["queries"]
+        for name, label in names.items():
+            e = r["e2e"]["summary"][f"{setting} {name}"]
+            add(f"  {setting:<10}{label:<28}{ms(t, name):>14}{t[name]['cpu_median_us'] / 1000:>9.2f}{q[name]:>5}"
+                f"{e['rps']:>22.0f}{e['cpu_ms']:>12.2f}")
+        for b in ("token", "no_auth"):
+            c, ce = phase[f"pivra_vs_{b}"], r["e2e"]["ratios"][setting][f"pivra_vs_{b}"]
+            add(f"  {'':<10}{'Pivra / ' + names[b]:<28}{wall(c):>22} CPU {cpu(c):<8}{wall(ce):>22} CPU {cpu(ce)}")
+    add("  The key check alone, in-process (microseconds: median wall, median CPU)")
+    for label, setting, name in (
+        ("ApiKeyAuthentication().authenticate(): 1 SELECT", "auth_nocache", "authenticate"),
+        ("the same with last_used_at due (once a minute): SELECT + UPDATE", "auth_nocache", "authenticate_due"),
+        ("of which no query: format, checksum, HMAC", "auth_nocache", "format_and_hmac"),
+        ("the throttle's rate-limit count, no Redis (process memory)", "auth_nocache", "rate_limit_count"),
+        ("the throttle's rate-limit count, Redis (INCR + EXPIRE pipeline)", "auth_redis", "rate_limit_count"),
+    ):
+        t = r[setting]["key_check"]["timings"][name]
+        add(f"    {label:<70}{t['median_us']:>8.0f}{t['cpu_median_us']:>8.0f}")
     add(hr)
     s = r["scale"]
     row("2. SCALE  1,000,000 leads / 1,000 leads, in-process (ms: 1M vs 1k)")
@@ -316,21 +313,20 @@ def print_table(r):
         label = f"  {label}: {ms(s['timings'], name + '_1m')} vs {ms(s['timings'], name + '_1k')}"
         row(label, wall(c), cpu(c), "<= 1.25x" if target else "no target", c["ratio"] <= 1.25 if target else None)
     add(hr)
-    row("3. WRITES  10 s of wrk on one key; its last_used_at falls due 3 s in")
-    for label, w in (("No cache", r["writes_nocache"]), ("Redis", r["writes_redis"])):
-        row(f"  {label}: {w['requests']:,} requests; key-row UPDATE statements (rows changed)",
-            f"{w['key_update_statements']} ({w['key_rows_updated']})", "", "<= 1/minute",
-            w["key_update_statements"] <= 1 and w["key_rows_updated"] <= 1)
-        row(f"  {label}: any other write: statements / rows (pg_stat)",
-            f"{w['other_write_statements']} / {w['other_rows_written']}", "", "0",
-            w["other_write_statements"] == 0 and w["other_rows_written"] == 0)
+    w = r["writes"]
+    # Workers that read the stale value at once may each send the conditional UPDATE; one row changes.
+    row("3. WRITES  10 s of wrk on one key, Redis; its last_used_at falls due 3 s in")
+    row(f"  {w['requests']:,} requests; key-row UPDATE statements (rows changed)",
+        f"{w['key_update_statements']} ({w['key_rows_updated']})", "", "<= 1/minute", w["key_rows_updated"] <= 1)
+    row("  any other write: statements / rows (pg_stat)",
+        f"{w['other_write_statements']} / {w['other_rows_written']}", "", "0",
+        w["other_write_statements"] == 0 and w["other_rows_written"] == 0)
     add(hr)
     q = r["queries"]
-    row("4. QUERIES  SQL queries per list request at page_size 5 / 50 / 100 (no cache)")
+    row("4. QUERIES  SQL queries per list request at page_size 5 / 50 / 100 (no Redis)")
     for endpoint in ("leads", "conversations", "chatbots", "sources"):
         counts = [q["lists"][endpoint][str(size)] for size in (5, 50, 100)]
         row(f"  /api/{endpoint}", " / ".join(map(str, counts)), "", "constant", len(set(counts)) == 1)
-    row("  /api/leads with Redis (the key comes from the cache)", str(rd["queries"]["pivra"]))
     s5, s500 = q["security"]["security_5_keys"], q["security"]["security_500_keys"]
     row("  Settings -> Security: queries with 5 keys vs 500 keys + 500 events",
         f"{s5['queries']} vs {s500['queries']}", "", "equal", s5["queries"] == s500["queries"])
@@ -375,23 +371,19 @@ def main():
     try:
         log("in-process: list query counts and the Security page")
         r["queries"] = measure("queries", max(20, options.rounds // 20))
-        log("in-process: authentication, no cache")
+        log("in-process: authentication and the key check, no Redis")
         r["auth_nocache"] = measure("auth", options.rounds * 2)
-        log("in-process: authentication, Redis")
+        log("in-process: authentication and the key check, Redis")
         r["auth_redis"] = measure("auth", options.rounds * 2, cache=True)
         log("in-process: 1,000,000 vs 1,000 leads")
         r["scale"] = measure("scale", options.rounds // 2, small=True)
         log("end to end: gunicorn worker setups")
         r["throughput"] = throughput_sweep(state)
         config = r["throughput"]["best"]["config"]
-        log("end to end: authentication, no cache")
-        r["e2e_nocache"] = e2e_auth(state, False, config)
-        log("end to end: authentication and revocation, Redis")
-        r["e2e_redis"] = e2e_auth(state, True, config)
-        log("writes: 10 s of load, no cache")
-        r["writes_nocache"] = writes(state, False, config)
-        log("writes: 10 s of load, Redis")
-        r["writes_redis"] = writes(state, True, config)
+        log("end to end: authentication, without and with Redis")
+        r["e2e"] = e2e_auth(state, config)
+        log("writes: 10 s of load")
+        r["writes"] = writes(state, config)
     finally:
         if not (options.keep_db or options.reuse_db):
             drop_databases()

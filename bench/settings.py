@@ -13,9 +13,10 @@ import warnings
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pivra_bench")
-# The cache is chosen per bench phase: empty means Pivra's embedded default (no shared cache).
-os.environ["CACHE_URL"] = os.environ.get("BENCH_CACHE_URL", "")
-os.environ["REDIS_URL"] = ""
+# With or without Redis is chosen per bench phase. With it, Pivra's settings configure django-redis
+# from REDIS_URL, exactly as in production; without it, the embedded default (per-process memory).
+os.environ["CACHE_URL"] = ""
+os.environ["REDIS_URL"] = os.environ.get("BENCH_CACHE_URL", "")
 
 from pivra.settings import *  # noqa: E402,F401,F403
 from pivra.settings import DATABASES, INSTALLED_APPS, STORAGES, env  # noqa: E402
@@ -30,9 +31,6 @@ SESSION_COOKIE_SECURE = False
 # Knobs the throughput phase turns, to show what the production settings are worth.
 if "BENCH_CONN_MAX_AGE" in os.environ:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("BENCH_CONN_MAX_AGE")
-if os.environ.get("BENCH_PREPARED_STATEMENTS") == "false":
-    DATABASES["default"].get("OPTIONS", {}).pop("server_side_binding", None)
-    DATABASES["default"].get("OPTIONS", {}).pop("prepare_threshold", None)
 if "BENCH_CONN_HEALTH_CHECKS" in os.environ:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("BENCH_CONN_HEALTH_CHECKS")
 
@@ -49,7 +47,7 @@ if os.environ.get("BENCH_SMALL_DATABASE_URL"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # 401s from the revocation check are expected; only errors matter here.
+    # Only errors matter here.
     "handlers": {"console": {"class": "logging.StreamHandler", "level": "ERROR"}},
     "root": {"handlers": ["console"], "level": "ERROR"},
     "loggers": {"django": {"level": "ERROR"}},

@@ -23,15 +23,12 @@ from .run import BIG_DB, REDIS_URL, STATE, url
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 # Frames whose samples are the key check's cost; a sample counts under the first one it contains.
 FRAMES = [
-    ("send to Redis (the socket write)", "send_packed_command (redis/connection.py"),
-    ("check and hash the key, build the commands", "start_lookup_for_header (api/authentication.py"),
-    ("read Redis's replies", "PendingReplies.read (pivra/cache.py"),
-    ("decode the cached key, account, plan", "RedisCache.loads (pivra/cache.py"),
-    ("decode the cached key, account, plan", "decode (apikeys/cache.py"),
-    ("record last use", "ApiKey.record_use (apikeys/models.py"),
-    ("the rest of authentication", "CountingApiKeyAuthentication.authenticate (api/authentication.py"),
-    ("permission and rate limit", "APIView.check_permissions ("),
-    ("permission and rate limit", "APIView.check_throttles ("),
+    ("record last use (an UPDATE once a minute)", "ApiKey.record_use (apikeys/models.py"),
+    ("check the format and checksum, HMAC the key", "is_well_formed (apikeys/crypto.py"),
+    ("check the format and checksum, HMAC the key", "hash_key (apikeys/crypto.py"),
+    ("the key query: key, account and plan", "ApiKeyAuthentication.authenticate (apikeys/authentication.py"),
+    ("plan permission", "HasApiAccess.has_permission (apikeys/permissions.py"),
+    ("rate-limit count (Redis round trip)", "PlanRateThrottle.allow_request (usage/throttling.py"),
 ]
 HANDLER = "WSGIHandler.__call__ (django/core/handlers/wsgi.py"
 

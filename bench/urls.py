@@ -1,8 +1,7 @@
 """Pivra's URLs plus the comparison endpoints (benchmark only; see bench/views.py).
 
 The bench patterns come first, so Pivra's own /api/leads pays the few extra pattern checks. They sit
-under /api/ like Pivra's, so the same middleware sees them (ApiKeyLookupMiddleware only looks at
-/api/ requests).
+under /api/ like Pivra's, so the same middleware treats them alike.
 """
 
 from django.urls import re_path

@@ -13,7 +13,7 @@ from rest_framework.authentication import BaseAuthentication, TokenAuthenticatio
 from rest_framework.permissions import IsAuthenticated
 
 from accounts.models import Account, Membership
-from api.viewsets import LeadViewSet
+from leads.api import LeadViewSet
 
 _accounts_by_user = {}
 _accounts_by_id = {}
