@@ -48,14 +48,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(EMBED_KEY_REFUSED, code="embed_key_not_allowed")
         if not crypto.is_well_formed(presented):
             raise InvalidApiKey(presented)
-        api_key = (
-            ApiKey.objects.active()
-            .select_related("account__plan")
-            .filter(key_hash=crypto.hash_key(presented))
-            .first()
-        )
-        if api_key is None:
-            raise InvalidApiKey(presented)
+        try:
+            api_key = ApiKey.objects.active().select_related("account__plan").get(key_hash=crypto.hash_key(presented))
+        except ApiKey.DoesNotExist:
+            raise InvalidApiKey(presented) from None
         api_key.record_use()
         return AnonymousUser(), api_key
 
