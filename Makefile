@@ -28,7 +28,8 @@ test: install browser
 browser:
 	@bash scripts/ensure-chromium
 
-# Benchmarks (issue 7): creates and drops its own PostgreSQL databases, needs Redis and wrk,
-# takes about 12 minutes and prints a table. BENCH_ARGS=--quick for a short trial run.
+# Benchmarks (tools/bench/README.md): creates and drops its own PostgreSQL databases, needs
+# Redis and wrk, takes about 13 minutes and prints a table. BENCH_ARGS=--quick for a trial run.
 bench: install
-	$(PY) -m bench.run $(BENCH_ARGS)
+	$(PY) -m pip install --quiet -r tools/bench/requirements.txt
+	$(PY) -m tools.bench.run $(BENCH_ARGS)

@@ -1,6 +1,6 @@
 """In-process measurements: requests straight through Django's WSGI handler, as gunicorn calls it.
 
-`python -m bench.measure PHASE STATE.json` prints one JSON object. The phases run in their own
+`python -m tools.bench.measure PHASE STATE.json` prints one JSON object. The phases run in their own
 process because settings differ (Redis or none, one database or two).
 
 Variants are interleaved: each round runs every variant once, in a fresh random order, so drift
@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tools.bench.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402

@@ -1,9 +1,9 @@
-"""Pivra's benchmarks: `make bench` (or `.venv/bin/python -m bench.run`). Prints one table.
+"""Pivra's benchmarks: `make bench` (or `.venv/bin/python -m tools.bench.run`). Prints one table.
 
 Creates its own PostgreSQL databases (pivra_bench with 1,000,000 leads, pivra_bench_1k with
 1,000), seeds them, measures in-process and end to end, and drops them again. Needs PostgreSQL and
 Redis on 127.0.0.1 and `wrk`. Options: --keep-db / --reuse-db (skip seeding on a kept database),
---quick (fewer rounds, for trying the harness). Results also go to bench/results/ as JSON.
+--quick (fewer rounds, for trying the harness). Results also go to tools/bench/results/ as JSON.
 """
 
 import argparse
@@ -23,8 +23,8 @@ import redis
 
 from . import e2e, stats
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = Path(__file__).resolve().parent / "results"
 STATE = RESULTS / "state.json"
 PG = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 BIG_DB, SMALL_DB = "pivra_bench", "pivra_bench_1k"
@@ -68,7 +68,7 @@ def python(*args, env):
 
 def measure(phase, rounds=None, **env):
     extra = {"BENCH_ROUNDS": rounds} if rounds else {}
-    return json.loads(python("-m", "bench.measure", phase, str(STATE), env=env_for(**env, **extra)))
+    return json.loads(python("-m", "tools.bench.measure", phase, str(STATE), env=env_for(**env, **extra)))
 
 
 # -- setup --------------------------------------------------------------------------------------
@@ -86,8 +86,8 @@ def create_databases():
     python("manage.py", "migrate", "--no-input", "-v0", env=env_for())
     admin_sql(f"CREATE DATABASE {SMALL_DB} TEMPLATE {BIG_DB}")  # the same migrated schema
     started = time.perf_counter()
-    big = json.loads(python("-m", "bench.seed", "big", env=env_for()))
-    small = json.loads(python("-m", "bench.seed", "small", env=e2e.bench_env(BENCH_DATABASE_URL=url(SMALL_DB))))
+    big = json.loads(python("-m", "tools.bench.seed", "big", env=env_for()))
+    small = json.loads(python("-m", "tools.bench.seed", "small", env=e2e.bench_env(BENCH_DATABASE_URL=url(SMALL_DB))))
     state = {**big, "small": small["small"], "seed_seconds": round(time.perf_counter() - started, 1)}
     STATE.write_text(json.dumps(state))
     log(f"seeded {big['leads']:,} + {small['leads']:,} leads in {state['seed_seconds']} s "

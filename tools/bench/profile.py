@@ -1,7 +1,7 @@
 """Where an authenticated request's time goes: pyinstrument over the in-process auth variants.
 
     make bench BENCH_ARGS=--keep-db        # once: seeds and keeps the bench databases
-    .venv/bin/python -m bench.profile pivra token [--cache] [--requests 1000]
+    .venv/bin/python -m tools.bench.profile pivra token [--cache] [--requests 1000]
 
 Each variant runs in its own profile (after a warm-up), on the kept databases, and the profiles
 print one after the other, so the frames that differ are easy to compare. Needs pyinstrument
@@ -25,7 +25,7 @@ def main():
     if not STATE.exists():
         raise SystemExit("no kept bench databases: run `make bench BENCH_ARGS=--keep-db` first")
     os.environ.update(BENCH_DATABASE_URL=url(BIG_DB), BENCH_CACHE_URL=REDIS_URL if options.cache else "")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tools.bench.settings"
 
     from pyinstrument import Profiler
 

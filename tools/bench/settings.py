@@ -22,7 +22,7 @@ from pivra.settings import *  # noqa: E402,F401,F403
 from pivra.settings import DATABASES, INSTALLED_APPS, STORAGES, env  # noqa: E402
 
 INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework.authtoken"]
-ROOT_URLCONF = "bench.urls"
+ROOT_URLCONF = "tools.bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seeding users only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -42,7 +42,7 @@ if os.environ.get("BENCH_SMALL_DATABASE_URL"):
         **{k: DATABASES["default"][k] for k in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
         "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
     }
-    DATABASE_ROUTERS = ["bench.routers.SwitchableRouter"]
+    DATABASE_ROUTERS = ["tools.bench.routers.SwitchableRouter"]
 
 LOGGING = {
     "version": 1,

@@ -11,7 +11,7 @@ import http.client
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 HOST = "127.0.0.1"
 
@@ -64,7 +64,7 @@ def cpu_ms_between(before, after):
 @contextmanager
 def gunicorn(env, worker_class="sync", workers=3, threads=1, log=None):
     port = free_port()
-    args = [GUNICORN, "bench.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
+    args = [GUNICORN, "tools.bench.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
             "--worker-class", worker_class, "--threads", str(threads), "--log-level", "warning",
             "--graceful-timeout", "5", "--no-control-socket"]
     output = open(log, "a") if log else subprocess.DEVNULL
@@ -123,6 +123,6 @@ def wrk(port, path, headers=None, seconds=3, connections=8, threads=1):
 
 def bench_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_")}
-    env.update({"DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)})
+    env.update({"DJANGO_SETTINGS_MODULE": "tools.bench.settings", "PYTHONPATH": str(ROOT)})
     env.update({k: str(v) for k, v in extra.items() if v is not None})
     return env

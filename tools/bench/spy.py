@@ -1,7 +1,7 @@
 """Where an authenticated request's CPU goes end to end: py-spy on gunicorn workers under wrk.
 
     make bench BENCH_ARGS=--keep-db        # once: seeds and keeps the bench databases
-    .venv/bin/python -m bench.spy [--seconds 20]
+    .venv/bin/python -m tools.bench.spy [--seconds 20]
 
 Serves Pivra's /api/leads and the unauthenticated comparison view with Redis configured, loads
 each with wrk in turn while py-spy samples the workers (on-CPU samples only), and prints the share

@@ -1,4 +1,4 @@
-"""Pivra's URLs plus the comparison endpoints (benchmark only; see bench/views.py).
+"""Pivra's URLs plus the comparison endpoints (benchmark only; see tools/bench/views.py).
 
 The bench patterns come first, so Pivra's own /api/leads pays the few extra pattern checks. They sit
 under /api/ like Pivra's, so the same middleware treats them alike.

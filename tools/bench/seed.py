@@ -1,4 +1,4 @@
-"""Seed a benchmark database fast: `python -m bench.seed big|small` prints what it made as JSON.
+"""Seed a benchmark database fast: `python -m tools.bench.seed big|small` prints what it made as JSON.
 
 big:   one account with 1,000,000 leads, 100 other accounts with 100-5,000 leads each, all
        interleaved in time as real traffic would be; plus two Security-page accounts (5 keys
@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tools.bench.settings")
 # Loading a million rows and building their indexes outlasts the app's statement timeout.
 os.environ["DATABASE_STATEMENT_TIMEOUT_MS"] = "0"
 django.setup()
