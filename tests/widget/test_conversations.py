@@ -145,12 +145,15 @@ def test_another_chatbots_sources_are_never_used(widget, other_chatbot):
     assert reply["cited_sources"] == []
 
 
-def test_a_source_changed_after_it_was_searched_is_answered_from_its_new_text(widget, chatbot, knowledge):
+def test_a_source_changed_after_it_was_searched_is_answered_from_its_new_text(
+    widget, chatbot, knowledge, django_capture_on_commit_callbacks
+):
     conversation_id = widget.start()["conversation"]["id"]
     widget.ask(conversation_id, "How long does delivery to Canada take?")
     source = knowledge["shipping"]
     source.content = "Delivery to Canada now takes two days with our new courier."
-    source.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the save's commit, which re-indexes
+        source.save()
     reply = widget.ask(conversation_id, "How long does delivery to Canada take?").json()["reply"]
     assert reply["content"] == "Delivery to Canada now takes two days with our new courier."
 

@@ -1,0 +1,110 @@
+"""Splitting sources into passages when they are saved, and ranking them (full-text on PostgreSQL,
+keywords on SQLite)."""
+
+import pytest
+from django.test import TestCase
+
+from sources import search
+from sources.models import Source, SourcePassage
+
+
+def committing():
+    """On leaving it, runs what the transaction's commit would run (a test's transaction never
+    commits): the source's indexing."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def make_source(chatbot, title, content, *, type=Source.Type.TEXT, status=Source.Status.READY):
+    with committing():
+        return Source.objects.create(
+            account=chatbot.account, chatbot=chatbot, type=type, title=title, content=content, status=status
+        )
+
+
+def passage_texts(source):
+    return list(SourcePassage.objects.filter(source=source).values_list("text", flat=True))
+
+
+# Splitting and ranking
+
+
+def test_a_source_is_split_into_paragraphs_with_headings_kept_with_their_text():
+    text = "Shipping\n\nWe ship in 3 days.\n\n\nReturns:\r\n\r\nReturn within 30 days.\n\nThanks for reading."
+    assert search.split_passages(text) == [
+        "Shipping\n\nWe ship in 3 days.",
+        "Returns:\n\nReturn within 30 days.",
+        "Thanks for reading.",
+    ]
+
+
+def test_a_long_paragraph_is_split_at_sentences_and_a_sentence_without_end_at_words():
+    sentence = "This sentence is about forty-five characters. "
+    passages = search.split_passages(sentence * 60 + "word " * 400)
+    assert all(len(p) <= search.PASSAGE_MAX_CHARS for p in passages)
+    assert passages[0].startswith("This sentence") and passages[0].endswith("characters.")
+    assert "".join(passages).replace(" ", "") == (sentence * 60 + "word " * 400).replace(" ", "")
+
+
+def test_question_words_and_stop_words_are_not_search_terms():
+    assert search.query_terms("How long does it take to ship to Canada? Canada's fine, don't worry") == [
+        "long", "take", "ship", "canada", "fine", "worry",
+    ]
+
+
+@pytest.mark.parametrize("word, stem", [("shipping", "ship"), ("ships", "ship"), ("shipped", "ship"),
+                                        ("deliveries", "delivery"), ("boxes", "box"), ("prices", "price"),
+                                        ("class", "class"), ("refunds", "refund")])
+def test_the_keyword_stemmer_matches_common_forms(word, stem):
+    assert search.stem(word) == stem
+
+
+def test_the_passage_sharing_more_of_the_questions_words_ranks_first(chatbot):
+    make_source(chatbot, "Delivery", "Delivery is free for orders over 50 euros.")
+    best = make_source(chatbot, "Abroad", "Delivery to Canada and Mexico takes about a week.")
+    found = search.search(chatbot, "How long does delivery to Canada take?", limit=2)
+    assert [p.source_id for p in found][0] == best.pk
+    assert found[0].text == "Delivery to Canada and Mexico takes about a week."
+
+
+def test_a_single_shared_word_is_not_a_match_for_a_longer_question(chatbot):
+    make_source(chatbot, "Payments", "We accept all major credit cards.")
+    assert search.search(chatbot, "Do you sell gift cards for birthdays?", limit=2) == []
+
+
+def test_a_question_of_only_stop_words_finds_nothing(chatbot):
+    make_source(chatbot, "About", "What we do and why.")
+    assert search.search(chatbot, "What do you do?", limit=2) == []
+
+
+def test_the_title_counts_for_matching(chatbot):
+    faq = make_source(chatbot, "Can I pay with PayPal?", "Yes, at checkout.", type=Source.Type.QA)
+    found = search.search(chatbot, "paypal", limit=2)
+    assert [(p.source_id, p.text) for p in found] == [(faq.pk, "Yes, at checkout.")]
+
+
+def test_searching_writes_nothing(chatbot, django_assert_num_queries):
+    make_source(chatbot, "Shipping", "We ship in 3 days.\n\nWe ship to Canada.")
+    with django_assert_num_queries(1):
+        assert search.search(chatbot, "ship to Canada", limit=2)
+
+
+# Indexing when a source is saved
+
+
+def test_a_source_is_split_into_passages_once_its_transaction_commits(chatbot):
+    with committing():
+        source = Source.objects.create(
+            account=chatbot.account, chatbot=chatbot, type="text", title="Shipping", status="ready",
+            content="We ship in 3 days.\n\nWe ship to Canada.",
+        )
+        assert passage_texts(source) == []
+    assert passage_texts(source) == ["We ship in 3 days.", "We ship to Canada."]
+
+
+def test_editing_a_sources_content_replaces_its_passages(chatbot):
+    source = make_source(chatbot, "Shipping", "We ship in 3 days.\n\nWe ship to Canada.")
+    source.content = "We ship everywhere."
+    with committing():
+        source.save()
+    assert passage_texts(source) == ["We ship everywhere."]
+    assert [p.text for p in search.search(chatbot, "ship everywhere", limit=5)] == ["We ship everywhere."]
