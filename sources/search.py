@@ -83,11 +83,12 @@ def matches_needed(terms):
 
 def index_source_after_commit(source_id):
     """`index_source`, run by `Source.save` once the save is committed. The save stands if this
-    fails: the source keeps its previous passages until it is saved again."""
+    fails: the source keeps its previous passages until it is saved again or an operator runs
+    `manage.py reindex_sources`."""
     try:
         index_source(source_id)
     except Exception:
-        logger.exception("Source %s: its passages could not be rebuilt", source_id)
+        logger.exception("Source %s: its passages could not be rebuilt; run `manage.py reindex_sources`", source_id)
 
 
 def index_source(source_id):

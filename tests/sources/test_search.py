@@ -1,7 +1,10 @@
 """Splitting sources into passages when they are saved, and ranking them (full-text on PostgreSQL,
 keywords on SQLite)."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import TestCase
 
 from sources import search
@@ -108,3 +111,25 @@ def test_editing_a_sources_content_replaces_its_passages(chatbot):
         source.save()
     assert passage_texts(source) == ["We ship everywhere."]
     assert [p.text for p in search.search(chatbot, "ship everywhere", limit=5)] == ["We ship everywhere."]
+
+
+def test_reindex_sources_rebuilds_every_sources_passages(chatbot):
+    shipping = make_source(chatbot, "Shipping", "We ship in 3 days.")
+    returns = make_source(chatbot, "Returns", "Returns are free.")
+    Source.objects.filter(pk=shipping.pk).update(content="We ship everywhere.")  # saved without indexing
+    SourcePassage.objects.filter(source=returns).delete()
+    out = StringIO()
+    call_command("reindex_sources", stdout=out)
+    assert out.getvalue() == "Indexed 2 sources.\n"
+    assert passage_texts(shipping) == ["We ship everywhere."]
+    assert passage_texts(returns) == ["Returns are free."]
+
+
+def test_reindex_sources_can_rebuild_only_the_sources_named(chatbot):
+    shipping = make_source(chatbot, "Shipping", "We ship in 3 days.")
+    returns = make_source(chatbot, "Returns", "Returns are free.")
+    SourcePassage.objects.all().delete()
+    out = StringIO()
+    call_command("reindex_sources", returns.pk, stdout=out)
+    assert out.getvalue() == "Indexed 1 source.\n"
+    assert (passage_texts(shipping), passage_texts(returns)) == ([], ["Returns are free."])
