@@ -1,13 +1,12 @@
 """Builds the passages of every ready source (they were built lazily, in the widget app, before).
 
-Passages are derived data: this uses the historical models and today's `split_passages`, and
-`manage.py reindex_sources` rebuilds them all again at any time.
+Passages are derived data: this uses the historical models with today's `split_passages` and
+`search_vector`, and `manage.py reindex_sources` rebuilds them all again at any time.
 """
 
-from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-from sources.search import SEARCH_CONFIG, split_passages
+from sources.search import search_vector, split_passages
 
 
 def build_passages(apps, schema_editor):
@@ -21,10 +20,7 @@ def build_passages(apps, schema_editor):
             for position, text in enumerate(texts)
         )
     if schema_editor.connection.vendor == "postgresql":
-        SourcePassage.objects.update(
-            search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("text", weight="B", config=SEARCH_CONFIG)
-        )
+        SourcePassage.objects.update(search_vector=search_vector())
 
 
 def delete_passages(apps, schema_editor):
