@@ -1,4 +1,7 @@
-from django.db import models
+from functools import partial
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
@@ -64,3 +67,33 @@ class Source(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "character_count"}
         super().save(*args, **kwargs)
+        # Every save (the API, the admin, the URL worker) re-indexes, once committed: the passages
+        # are built from committed text, and a failure to build them does not undo the save.
+        from .search import index_source_after_commit  # search.py imports this module
+
+        transaction.on_commit(partial(index_source_after_commit, self.pk))
+
+
+class SourcePassage(models.Model):
+    """A passage of a ready source: what the widget searches and quotes.
+
+    Derived data, rebuilt from its source after each save (`sources.search.index_source`).
+    Passages are small, so each one's tsvector is small too (a whole 1,000,000-character source
+    could overflow PostgreSQL's 1 MB tsvector limit), and an answer can quote the paragraph that
+    matches instead of a whole document.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    chatbot = models.ForeignKey(Chatbot, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    # Filled on PostgreSQL only (a GIN index on it is created by migration 0002); NULL on SQLite,
+    # where passages are ranked by keyword overlap instead.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["source_id", "position"]
+
+    def __str__(self):
+        return f"{self.title or self.source_id} #{self.position}"

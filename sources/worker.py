@@ -109,7 +109,7 @@ def _finish(source, **fields):
             return None
         for name, value in fields.items():
             setattr(current, name, value)
-        current.save(update_fields=[*fields, "updated_at"])
+        current.save(update_fields=[*fields, "updated_at"])  # re-indexes it once committed
     logger.info("Source %s is %s: %s", current.pk, current.status, current.error or f"{current.character_count:,} characters")
     return current
 

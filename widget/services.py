@@ -10,8 +10,9 @@ from accounts.models import Account
 from usage.report import current_period, messages_used
 from chatbots.models import Conversation, Message
 from leads.models import Lead
+from sources import search
 
-from . import conf, retrieval
+from . import conf
 from .answering import get_answerer
 from .forms import lead_fields
 
@@ -75,7 +76,7 @@ def answer_message(*, conversation, content):
             return Reply(content=UNAVAILABLE + invitation, cited_sources=[], offer_lead_form=bool(invitation))
         user_message = _add_message(conversation, Message.Role.USER, content, now)
 
-    passages = retrieval.search(chatbot, content, limit=conf.get("WIDGET_PASSAGES_PER_ANSWER"))
+    passages = search.search(chatbot, content, limit=conf.get("WIDGET_PASSAGES_PER_ANSWER"))
     if passages:
         text = get_answerer(chatbot).answer(content, passages)
         titles = {}

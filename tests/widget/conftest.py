@@ -2,7 +2,7 @@ import json
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, TestCase
 
 from sources.models import Source
 from widget import ratelimit
@@ -63,9 +63,11 @@ def widget(chatbot):
 
 
 def make_source(chatbot, title, content, *, type=Source.Type.TEXT, status=Source.Status.READY):
-    return Source.objects.create(
-        account=chatbot.account, chatbot=chatbot, type=type, title=title, content=content, status=status
-    )
+    """A saved source, indexed as it is once its transaction commits (the test's never does)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return Source.objects.create(
+            account=chatbot.account, chatbot=chatbot, type=type, title=title, content=content, status=status
+        )
 
 
 SHIPPING = "We ship every order within 3 working days, and delivery to Canada takes about a week."

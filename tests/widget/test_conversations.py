@@ -1,6 +1,8 @@
 """Conversations through /widget/v1/: start, continue, and replies built from the chatbot's sources."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chatbots.models import Conversation, Message
 from sources.models import Source
@@ -145,12 +147,15 @@ def test_another_chatbots_sources_are_never_used(widget, other_chatbot):
     assert reply["cited_sources"] == []
 
 
-def test_a_source_changed_after_it_was_searched_is_answered_from_its_new_text(widget, chatbot, knowledge):
+def test_a_source_changed_after_it_was_searched_is_answered_from_its_new_text(
+    widget, chatbot, knowledge, django_capture_on_commit_callbacks
+):
     conversation_id = widget.start()["conversation"]["id"]
     widget.ask(conversation_id, "How long does delivery to Canada take?")
     source = knowledge["shipping"]
     source.content = "Delivery to Canada now takes two days with our new courier."
-    source.save()
+    with django_capture_on_commit_callbacks(execute=True):  # the save's commit, which re-indexes
+        source.save()
     reply = widget.ask(conversation_id, "How long does delivery to Canada take?").json()["reply"]
     assert reply["content"] == "Delivery to Canada now takes two days with our new courier."
 
@@ -169,6 +174,20 @@ def test_a_deleted_source_is_no_longer_used(widget, chatbot, knowledge):
     knowledge["shipping"].delete()
     reply = widget.ask(conversation_id, "How long does delivery to Canada take?").json()["reply"]
     assert reply["cited_sources"] == []
+
+
+def test_answering_a_message_searches_the_knowledge_once_and_writes_or_locks_nothing_there(widget, chatbot):
+    make_source(chatbot, "Shipping policy", SHIPPING)  # just saved: the first question asked of it
+    conversation_id = widget.start()["conversation"]["id"]
+    with CaptureQueriesContext(connection) as queries:
+        reply = widget.ask(conversation_id, "How long does delivery to Canada take?").json()["reply"]
+    assert SHIPPING in reply["content"]
+    knowledge_queries = [query["sql"] for query in queries if "sources_" in query["sql"]]
+    assert len(knowledge_queries) == 1, knowledge_queries
+    assert knowledge_queries[0].startswith("SELECT") and "FOR UPDATE" not in knowledge_queries[0]
+    # The only lock is the account's (its message credits); on SQLite there is none.
+    locks = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+    assert all('FROM "accounts_account"' in sql for sql in locks), locks
 
 
 def test_a_conversation_can_be_continued_with_its_messages(widget, knowledge):

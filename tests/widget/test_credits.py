@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Plan
 from chatbots.models import Conversation, Message
-from widget import retrieval
+from sources import search
 
 from .conftest import SHIPPING, WidgetClient
 
@@ -41,7 +41,7 @@ def test_messages_past_the_limit_are_not_stored_nor_searched(widget, knowledge, 
     conversation_id = widget.start()["conversation"]["id"]
     widget.ask(conversation_id, "One")
     widget.ask(conversation_id, "Two")
-    monkeypatch.setattr(retrieval, "search", lambda *args, **kwargs: pytest.fail("searched past the limit"))
+    monkeypatch.setattr(search, "search", lambda *args, **kwargs: pytest.fail("searched past the limit"))
     widget.ask(conversation_id, "Three")
     assert Message.objects.filter(role="user").count() == 2
     assert Conversation.objects.get(pk=conversation_id).message_count == 4

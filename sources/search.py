@@ -1,11 +1,13 @@
 """Finding the passages of a chatbot's ready sources that best match a visitor's question.
 
-Sources are split into passages (`SourcePassage`), re-split lazily when a source changes. On
+Sources are split into passages (`SourcePassage`) when they are saved, once the save is
+committed (`Source.save`), so a visitor's question costs one search query and nothing else. On
 PostgreSQL passages are ranked with full-text search (a GIN-indexed tsvector per passage, the
 title weighted above the text); on SQLite, by keyword overlap. Either way a passage must share
 enough of the question's words to count as a match, so that "no match" can be said honestly.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import reduce
@@ -13,11 +15,11 @@ from operator import add, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 
-from sources.models import Source
+from .models import Source, SourcePassage
 
-from .models import SourcePassage
+logger = logging.getLogger(__name__)
 
 SEARCH_CONFIG = "english"
 PASSAGE_MAX_CHARS = 900  # longer paragraphs are split at sentences, then words
@@ -55,7 +57,6 @@ def search(chatbot, question, limit):
     terms = query_terms(question)
     if not terms:
         return []
-    index_stale_sources(chatbot)
     if connection.vendor == "postgresql":
         return _search_full_text(chatbot, terms, limit)
     return _search_keywords(chatbot, terms, limit)
@@ -78,38 +79,40 @@ def matches_needed(terms):
     return 1 if len(terms) <= 2 else 2
 
 
-# -- Keeping passages up to date ---------------------------------------------------------------
+# -- Building passages when a source is saved -------------------------------------------------
 
-def index_stale_sources(chatbot):
-    """(Re)build the passages of each ready source whose passages are missing or out of date."""
-    current = SourcePassage.objects.filter(source=OuterRef("pk"), source_updated_at=OuterRef("updated_at"))
-    stale = Source.objects.ready().filter(chatbot=chatbot).exclude(Exists(current)).order_by().values_list("pk", flat=True)
-    for source_id in stale:
+def index_source_after_commit(source_id):
+    """`index_source`, run by `Source.save` once the save is committed. The save stands if this
+    fails: the source keeps its previous passages until it is saved again or an operator runs
+    `manage.py reindex_sources`."""
+    try:
         index_source(source_id)
+    except Exception:
+        logger.exception("Source %s: its passages could not be rebuilt; run `manage.py reindex_sources`", source_id)
 
 
 def index_source(source_id):
+    """Replace the source's passages with those of its current text; a source that is not ready
+    (or no longer exists) is left with none."""
     with transaction.atomic():
-        # The row lock makes concurrent requests index a source once, not twice.
-        source = Source.objects.select_for_update().filter(pk=source_id, status=Source.Status.READY).first()
-        if source is None or SourcePassage.objects.filter(
-            source=source, source_updated_at=source.updated_at
-        ).exists():
+        # The row lock serialises two indexings of one source (two quick edits), which would
+        # otherwise each delete the old passages and both insert new ones.
+        source = Source.objects.select_for_update().filter(pk=source_id).first()
+        SourcePassage.objects.filter(source_id=source_id).delete()
+        if source is None or source.status != Source.Status.READY:
             return
-        SourcePassage.objects.filter(source=source).delete()
-        texts = split_passages(source.content) or [""]  # one row even when empty: "indexed"
+        texts = split_passages(source.content) or [""]  # one passage even when empty: the title matches
         SourcePassage.objects.bulk_create(
-            SourcePassage(
-                source=source, chatbot_id=source.chatbot_id, position=position, title=source.title,
-                text=text, source_updated_at=source.updated_at,
-            )
+            SourcePassage(source=source, chatbot_id=source.chatbot_id, position=position, title=source.title, text=text)
             for position, text in enumerate(texts)
         )
         if connection.vendor == "postgresql":
-            SourcePassage.objects.filter(source=source).update(
-                search_vector=SearchVector("title", weight="A", config=SEARCH_CONFIG)
-                + SearchVector("text", weight="B", config=SEARCH_CONFIG)
-            )
+            SourcePassage.objects.filter(source=source).update(search_vector=search_vector())
+
+
+def search_vector():
+    """What a passage is found by on PostgreSQL: its source's title, weighted above its text."""
+    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector("text", weight="B", config=SEARCH_CONFIG)
 
 
 def split_passages(text):
