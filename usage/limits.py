@@ -4,12 +4,49 @@
   conditional UPDATE (`messages = messages + 1 WHERE messages < limit`). The database decides,
   so concurrent messages can never pass the limit, and a message costs the same on the 1st of
   the month as on the 30th.
+- Chatbots count rows that another app inserts. Counting and inserting must be one step, or
+  concurrent requests all count the same room and all insert: so the count runs under
+  `lock(account)` and the caller inserts inside the same `with` block (`room_for_chatbot`).
 """
 
+from contextlib import contextmanager
+
+from django.db import transaction
 from django.db.models import F
 
-from .models import MonthlyUsage
-from .report import current_month
+from .models import MonthlyUsage, UsageLock
+from .report import chatbots_used, current_month
+
+
+class LimitReached(Exception):
+    """The plan has no room for this; str() says so in words for the account's users."""
+
+
+class ChatbotLimitReached(LimitReached):
+    def __init__(self, plan):
+        super().__init__(
+            f"Your {plan.name} plan allows {plan.max_chatbots} chatbot(s). Delete one or upgrade to add more."
+        )
+
+
+@contextmanager
+def lock(account):
+    """A transaction holding the account's usage lock: other requests' limit checks for the
+    account wait until it ends, so whatever is counted and inserted inside it is one step."""
+    with transaction.atomic():
+        # The first lock of an account creates its row; a concurrent first one waits on the
+        # insert, then finds the row (get_or_create retries the get).
+        UsageLock.objects.select_for_update().get_or_create(account=account)
+        yield
+
+
+@contextmanager
+def room_for_chatbot(account):
+    """Create one chatbot inside this block; ChatbotLimitReached if the plan has no room for it."""
+    with lock(account):
+        if chatbots_used(account) >= account.plan.max_chatbots:
+            raise ChatbotLimitReached(account.plan)
+        yield
 
 
 def use_message_credit(*, account, now=None):

@@ -7,14 +7,18 @@ it had room for.
 
 import json
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
 from django.db import connection, connections
 from django.test import Client
+from rest_framework.test import APIClient
 
 from accounts.models import Plan
-from chatbots.models import Message
+from chatbots.models import Conversation, Message
+from chatbots.services import create_chatbot
+from usage import limits
 from widget.services import start_conversation
 
 REQUESTS = 6
@@ -59,6 +63,77 @@ def all_at_once(send):
         thread.join(timeout=30)
     assert not errors, errors
     return results
+
+
+def post_json(raw_key, path, body):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    response = client.post(path, body, format="json")
+    return response.status_code, response.json()
+
+
+def slowed(count):
+    """`count`, taking a moment longer: without the usage lock, every request would count the
+    same room before any of them inserted, so the tests below could not pass by luck."""
+    def slow_count(*args, **kwargs):
+        result = count(*args, **kwargs)
+        time.sleep(0.05)
+        return result
+    return slow_count
+
+
+def test_six_chatbots_created_at_once_with_room_for_one_make_exactly_one(raw_key, api_client, account, monkeypatch):
+    create_chatbot(account=account, name="One")
+    create_chatbot(account=account, name="Two")  # a Starter account: room for one more
+    monkeypatch.setattr(limits, "chatbots_used", slowed(limits.chatbots_used))
+
+    results = all_at_once(lambda i: post_json(raw_key, "/api/chatbots", {"name": f"Bot {i}"}))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] + [400] * (REQUESTS - 1)
+    refused = {"non_field_errors": ["Your Starter plan allows 3 chatbot(s). Delete one or upgrade to add more."]}
+    assert all(body == refused for status, body in results if status == 400)
+    assert api_client.get("/api/usage").json()["limits"]["chatbots"] == {"used": 3, "limit": 3}
+
+
+def in_a_thread(work):
+    """Start `work` in a thread with its own database connection; return the thread."""
+    def run():
+        try:
+            work()
+        finally:
+            connections.close_all()
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_a_second_limit_check_for_the_account_waits_for_the_first_to_finish(account):
+    entered = []
+
+    def second_check():
+        with limits.lock(account):
+            entered.append(True)
+
+    with limits.lock(account):
+        second = in_a_thread(second_check)
+        second.join(timeout=0.5)
+        assert entered == []
+    second.join(timeout=5)
+    assert entered == [True]
+
+
+def test_a_limit_check_blocks_neither_other_accounts_nor_the_accounts_other_writes(account, other_account, chatbot):
+    def other_work():
+        Conversation.objects.create(account=account, chatbot=chatbot, visitor_id="meanwhile")
+        with limits.lock(other_account):
+            pass
+
+    with limits.lock(account):
+        other = in_a_thread(other_work)
+        other.join(timeout=5)
+        assert not other.is_alive()
+    assert Conversation.objects.filter(visitor_id="meanwhile").exists()
 
 
 def send_visitor_message(chatbot, conversation, ip):
