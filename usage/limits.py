@@ -4,9 +4,10 @@
   conditional UPDATE (`messages = messages + 1 WHERE messages < limit`). The database decides,
   so concurrent messages can never pass the limit, and a message costs the same on the 1st of
   the month as on the 30th.
-- Chatbots count rows that another app inserts. Counting and inserting must be one step, or
-  concurrent requests all count the same room and all insert: so the count runs under
-  `lock(account)` and the caller inserts inside the same `with` block (`room_for_chatbot`).
+- Chatbots and knowledge characters count rows that other apps insert. Counting and inserting
+  must be one step, or concurrent requests all count the same room and all insert: so the count
+  runs under `lock(account)` and the caller inserts inside the same `with` block
+  (`room_for_chatbot`, `room_for_knowledge`).
 """
 
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from .models import MonthlyUsage, UsageLock
-from .report import chatbots_used, current_month
+from .report import chatbots_used, current_month, knowledge_characters_used
 
 
 class LimitReached(Exception):
@@ -26,6 +27,15 @@ class ChatbotLimitReached(LimitReached):
     def __init__(self, plan):
         super().__init__(
             f"Your {plan.name} plan allows {plan.max_chatbots} chatbot(s). Delete one or upgrade to add more."
+        )
+
+
+class KnowledgeLimitReached(LimitReached):
+    def __init__(self, plan, *, adding, used):
+        self.plan_name, self.limit, self.adding, self.used = plan.name, plan.max_knowledge_characters, adding, used
+        super().__init__(
+            f"This source ({adding:,} characters) would exceed your {plan.name} plan's knowledge limit of "
+            f"{self.limit:,} characters ({used:,} used)."
         )
 
 
@@ -46,6 +56,18 @@ def room_for_chatbot(account):
     with lock(account):
         if chatbots_used(account) >= account.plan.max_chatbots:
             raise ChatbotLimitReached(account.plan)
+        yield
+
+
+@contextmanager
+def room_for_knowledge(account, *, adding, replacing=None):
+    """Store `adding` characters of knowledge inside this block; KnowledgeLimitReached if they
+    would pass the plan's limit. `replacing`: the source that will hold them, when it exists
+    already (a fetched page), so that what it holds now is not counted as well."""
+    with lock(account):
+        used = knowledge_characters_used(account, excluding=replacing)
+        if used + adding > account.plan.max_knowledge_characters:
+            raise KnowledgeLimitReached(account.plan, adding=adding, used=used)
         yield
 
 
