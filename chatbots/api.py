@@ -6,14 +6,17 @@ import django_filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers
+from rest_framework.settings import api_settings
 
 from api.fields import ID_PATTERN
 from api.filters import UtcDateTimeFilter
 from api.pagination import NewestConversationFirstPagination
 from api.schema import DELETE_IS_FINAL, object_id, response_example
 from api.scoping import AccountScopedViewSet
+from usage import limits
 
 from .models import Chatbot, Conversation, Message
+from .services import create_chatbot
 
 CHATBOT_ID = "bot_4Fh2kQ9LmN3pR7sT1vWx"
 CONVERSATION_ID = "conv_8Kd3mW5nQ2xZ7bR1tY6p"
@@ -124,16 +127,15 @@ class ChatbotSerializer(serializers.ModelSerializer):
                 cleaned.append(host)
         return cleaned
 
-    def validate(self, attrs):
-        if self.instance is None:
-            account = self.context["account"]
-            limit = account.plan.max_chatbots
-            if Chatbot.objects.for_account(account).count() >= limit:
-                raise serializers.ValidationError(
-                    f"Your {account.plan.name} plan allows {limit} chatbot(s). Delete one or upgrade to add more.",
-                    code="plan_limit_reached",
-                )
-        return attrs
+    def create(self, validated_data):
+        # The plan's limit is checked here, not in validate(): the count and the insert must
+        # share the transaction that holds the account's usage lock.
+        try:
+            return create_chatbot(**validated_data)
+        except limits.ChatbotLimitReached as error:
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}, code="plan_limit_reached"
+            ) from None
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

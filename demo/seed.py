@@ -10,6 +10,7 @@ from accounts.services import create_account
 from chatbots.models import Chatbot, Conversation, Message
 from leads.models import Lead
 from sources.models import Source
+from usage.limits import use_message_credit
 
 DEMO_EMAIL = "demo@pivra.test"
 DEMO_PASSWORD = "pivra-demo-2026"
@@ -69,9 +70,11 @@ def seed_demo():
                 last_message_at=started + timedelta(seconds=len(exchange)), message_count=len(exchange),
             )
             for offset, (role, content) in enumerate(exchange):
-                Message.objects.create(
+                message = Message.objects.create(
                     conversation=conversation, role=role, content=content, created_at=started + timedelta(seconds=offset)
                 )
+                if role == Message.Role.USER:  # as if the widget had answered it: it used a credit
+                    use_message_credit(account=account, now=message.created_at)
         for index, (name, email, phone) in enumerate(spec["leads"]):
             Lead.objects.create(
                 account=account, chatbot=chatbot, name=name, email=email, phone=phone,

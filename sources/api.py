@@ -1,7 +1,6 @@
 """The knowledge sources of the REST API: /api/sources."""
 
 import django_filters
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
@@ -9,9 +8,10 @@ from api.fields import ID_PATTERN, AccountOwnedRelatedField
 from api.schema import DELETE_IS_FINAL, object_id, response_example
 from api.scoping import AccountScopedViewSet
 from chatbots.api import CHATBOT_ID, chatbot_filter
-from usage.report import knowledge_characters_used
+from usage import limits
 
 from .models import MAX_CONTENT_CHARACTERS, Source
+from .services import create_source
 
 SOURCE_EXAMPLE = {
     "id": "src_2Wc9Lp4Qx7Mz1Rb5Tn8K",
@@ -93,28 +93,15 @@ class SourceSerializer(serializers.ModelSerializer):
             attrs.pop("content", None)
         attrs.pop("question", None)
         attrs.pop("answer", None)
-        self._check_knowledge_limit(attrs)
         return attrs
 
-    def _check_knowledge_limit(self, attrs):
-        account = self.context["account"]
-        adding = len(attrs.get("title", "")) * (attrs["type"] == Source.Type.QA) + len(attrs.get("content", ""))
-        used = knowledge_characters_used(account)
-        limit = account.plan.max_knowledge_characters
-        if used + adding > limit:
-            raise serializers.ValidationError(
-                {"content": [
-                    f"This source ({adding:,} characters) would exceed your {account.plan.name} plan's knowledge "
-                    f"limit of {limit:,} characters ({used:,} used)."
-                ]},
-                code="plan_limit_reached",
-            )
-
     def create(self, validated_data):
-        kind = validated_data["type"]
-        status = Source.Status.PENDING if kind == Source.Type.URL else Source.Status.READY
-        with transaction.atomic():
-            return Source.objects.create(status=status, **validated_data)
+        # The plan's knowledge limit is checked here, not in validate(): the count and the insert
+        # must share the transaction that holds the account's usage lock.
+        try:
+            return create_source(**validated_data)
+        except limits.KnowledgeLimitReached as error:
+            raise serializers.ValidationError({"content": [str(error)]}, code="plan_limit_reached") from None
 
     def _shows_text(self):
         view = self.context.get("view")

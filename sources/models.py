@@ -62,8 +62,14 @@ class Source(models.Model):
     def __str__(self):
         return self.title or self.url or self.id
 
+    @property
+    def counted_characters(self):
+        """What the source counts against the plan's knowledge limit: a Q&A source's question and
+        answer, any other source's text."""
+        return len(self.title) + len(self.content) if self.type == self.Type.QA else len(self.content)
+
     def save(self, *args, **kwargs):
-        self.character_count = len(self.title) + len(self.content) if self.type == self.Type.QA else len(self.content)
+        self.character_count = self.counted_characters
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "character_count"}
         super().save(*args, **kwargs)

@@ -9,8 +9,10 @@ import time
 from datetime import timedelta
 
 from django.db import DatabaseError, close_old_connections, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
+
+from usage import limits
 
 from .extract import page_text
 from .fetcher import FetchError, fetch
@@ -68,7 +70,7 @@ def process_source(source):
         title, content = page_text(fetch(source.url))
         # PostgreSQL text cannot hold NUL characters; no page means them as text anyway.
         content = content.replace("\x00", "")
-        _check_length(source, content)
+        _check_length(content)
     except FetchError as error:
         return _finish(source, status=Source.Status.FAILED, error=str(error))
     except Exception:
@@ -77,24 +79,22 @@ def process_source(source):
     fields = {"status": Source.Status.READY, "content": content, "error": ""}
     if not source.title and title:
         fields["title"] = title[:500]
-    return _finish(source, **fields)
+    try:
+        # Counted and saved under the account's usage lock, like a source added through the API.
+        with limits.room_for_knowledge(source.account, adding=len(content), replacing=source):
+            return _finish(source, **fields)
+    except limits.KnowledgeLimitReached as over:
+        return _finish(source, status=Source.Status.FAILED, error=(
+            f"The page's text ({over.adding:,} characters) would exceed the {over.plan_name} plan's knowledge "
+            f"limit of {over.limit:,} characters ({over.used:,} used)."
+        ))
 
 
-def _check_length(source, content):
+def _check_length(content):
     if not content.strip():
         raise FetchError("The page has no readable text.")
     if len(content) > MAX_CONTENT_CHARACTERS:
         raise FetchError(f"The page's text is longer than {MAX_CONTENT_CHARACTERS:,} characters.")
-    plan = source.account.plan
-    used = (
-        Source.objects.for_account(source.account).exclude(pk=source.pk)
-        .aggregate(total=Sum("character_count"))["total"] or 0
-    )
-    if used + len(content) > plan.max_knowledge_characters:
-        raise FetchError(
-            f"The page's text ({len(content):,} characters) would exceed the {plan.name} plan's knowledge "
-            f"limit of {plan.max_knowledge_characters:,} characters ({used:,} used)."
-        )
 
 
 def _finish(source, **fields):

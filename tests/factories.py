@@ -35,6 +35,17 @@ def make_conversation(chatbot, exchange, started_at=None):
     return conversation
 
 
+def send_visitor_messages(chatbot, *contents):
+    """A visitor's conversation, each message sent as the widget sends it: stored, answered, and
+    counted against the account's message credits."""
+    from widget.services import answer_message, start_conversation
+
+    conversation, _ = start_conversation(chatbot=chatbot, visitor_id="visitor-1")
+    for content in contents:
+        answer_message(conversation=conversation, content=content)
+    return conversation
+
+
 def make_text_source(chatbot, title="Shipping", content="We ship in 3 days.", **fields):
     return Source.objects.create(
         account=chatbot.account, chatbot=chatbot, type=Source.Type.TEXT, title=title, content=content,

@@ -12,6 +12,7 @@ from chatbots.models import Chatbot, Conversation, Message
 from demo.seed import DEMO_EMAIL, DEMO_PASSWORD
 from leads.models import Lead
 from sources.models import Source
+from usage.report import current_period, message_credits_used
 
 ARGS = {"name": "Globex", "owner_email": "hank@globex.example", "password": "s3cret-enough-pw", "plan": "growth"}
 
@@ -131,6 +132,13 @@ def test_seed_demo_creates_a_starter_account_with_two_chatbots_and_their_data(db
     assert Conversation.objects.for_account(account).count() >= 2
     assert Message.objects.filter(conversation__account=account).count() >= 4
     assert Lead.objects.for_account(account).count() >= 2
+
+
+def test_the_demo_accounts_message_credits_count_its_visitors_messages_this_month(db):
+    seed()
+    account = Account.objects.get(memberships__user__email=DEMO_EMAIL)
+    this_month = Message.objects.filter(conversation__account=account, role="user", created_at__gte=current_period()[0])
+    assert message_credits_used(account) == this_month.count()
 
 
 def test_seed_demo_prints_how_to_log_in(db):

@@ -6,11 +6,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import Account
-from usage.report import current_period, messages_used
 from chatbots.models import Conversation, Message
 from leads.models import Lead
 from sources import search
+from usage.limits import use_message_credit
 
 from . import conf
 from .answering import get_answerer
@@ -61,18 +60,16 @@ class Reply:
 def answer_message(*, conversation, content):
     """Record the visitor's message and the bot's reply, built from the chatbot's ready sources.
 
-    Each accepted message uses one of the account's monthly message credits (counted by
-    `usage.report.messages_used`, the single definition). Past the limit the bot says it is
-    unavailable, and neither message is stored, so the usage never exceeds the limit.
+    Each accepted message uses one of the account's monthly message credits
+    (`usage.limits.use_message_credit`). Past the limit the bot says it is unavailable, and
+    neither message is stored.
     """
     chatbot = conversation.chatbot
-    account = chatbot.account
     invitation = LEAD_INVITATION if lead_capture_available(chatbot) else ""
     now = timezone.now()
+    # One transaction: a message that cannot be stored gives its credit back.
     with transaction.atomic():
-        # Lock the account row so that concurrent messages cannot all pass the credit check.
-        list(Account.objects.select_for_update().filter(pk=account.pk).values_list("pk"))
-        if messages_used(account, current_period(now)[0]) >= account.plan.monthly_message_credits:
+        if not use_message_credit(account=chatbot.account, now=now):
             return Reply(content=UNAVAILABLE + invitation, cited_sources=[], offer_lead_form=bool(invitation))
         user_message = _add_message(conversation, Message.Role.USER, content, now)
 

@@ -80,7 +80,9 @@ def test_the_plans_chatbot_limit_is_enforced(api_client, account):
         assert api_client.post("/api/chatbots", {"name": name}, format="json").status_code == 201
     response = api_client.post("/api/chatbots", {"name": "Four"}, format="json")
     assert response.status_code == 400
-    assert "3 chatbot" in str(response.json())
+    assert response.json() == {
+        "non_field_errors": ["Your Starter plan allows 3 chatbot(s). Delete one or upgrade to add more."]
+    }
     assert Chatbot.objects.for_account(account).count() == 3
 
 

@@ -116,8 +116,9 @@ def test_the_plans_knowledge_limit_is_a_400_that_names_the_limit(api_client, acc
     make_text_source(chatbot, content="x" * 90)
     response = api_client.post("/api/sources", {"chatbot": chatbot.pk, "type": "text", "content": "y" * 11}, format="json")
     assert response.status_code == 400
-    message = response.json()["content"][0]
-    assert "Starter plan's knowledge limit of 100 characters" in message
+    assert response.json() == {"content": [
+        "This source (11 characters) would exceed your Starter plan's knowledge limit of 100 characters (90 used)."
+    ]}
     assert Source.objects.count() == 1
 
 

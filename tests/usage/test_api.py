@@ -5,13 +5,14 @@ from django.utils import timezone
 from accounts.models import Plan
 from chatbots.models import Chatbot
 
-from tests.factories import make_conversation, make_text_source
+from tests.factories import make_conversation, make_text_source, send_visitor_messages
+from usage.limits import use_message_credit
 
 
 def test_usage_reports_the_plan_period_and_every_limit(api_client, account, alice, bob, chatbot):
     make_text_source(chatbot, content="x" * 120)
-    make_conversation(chatbot, [("user", "Hi", []), ("assistant", "Hello", []), ("user", "Bye", [])])
-    make_conversation(chatbot, [("user", "Last month", [])], started_at=timezone.now() - timedelta(days=40))
+    send_visitor_messages(chatbot, "Hi", "Bye")
+    use_message_credit(account=account, now=timezone.now() - timedelta(days=40))  # last month's
     body = api_client.get("/api/usage").json()
     assert body["plan"] == {"code": "starter", "name": "Starter"}
     limits = body["limits"]

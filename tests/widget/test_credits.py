@@ -3,11 +3,15 @@
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Plan
 from chatbots.models import Conversation, Message
 from sources import search
+from usage.limits import use_message_credit
+from usage.models import MonthlyUsage
+from widget import services
 
 from .conftest import SHIPPING, WidgetClient
 
@@ -68,7 +72,8 @@ def test_the_usage_api_shows_the_limit_reached(widget, api_client, two_credits):
 def test_last_months_messages_do_not_count(widget, chatbot, two_credits):
     old = Conversation.objects.create(account=chatbot.account, chatbot=chatbot)
     last_month = timezone.now().replace(day=1) - timedelta(days=3)
-    for _ in range(5):
+    for _ in range(2):  # last month's credits, all used
+        assert use_message_credit(account=chatbot.account, now=last_month)
         Message.objects.create(conversation=old, role="user", content="Old", created_at=last_month)
     conversation_id = widget.start()["conversation"]["id"]
     assert widget.ask(conversation_id, "Hello").json()["unavailable"] is False
@@ -82,3 +87,19 @@ def test_another_accounts_messages_do_not_use_this_accounts_credits(widget, othe
     other.ask(other_conversation, "Two")
     conversation_id = widget.start()["conversation"]["id"]
     assert widget.ask(conversation_id, "Hello").json()["unavailable"] is False
+
+
+def test_a_message_that_cannot_be_stored_gives_its_credit_back(widget, knowledge, two_credits, monkeypatch):
+    conversation_id = widget.start()["conversation"]["id"]
+    widget.ask(conversation_id, "One")
+
+    def broken_database(*args, **kwargs):
+        raise DatabaseError("the disk is full")
+
+    conversation = Conversation.objects.get(pk=conversation_id)
+    with monkeypatch.context() as patched, pytest.raises(DatabaseError):
+        patched.setattr(Message.objects, "create", broken_database)
+        services.answer_message(conversation=conversation, content="Two")
+
+    assert MonthlyUsage.objects.get().messages == 1
+    assert widget.ask(conversation_id, "Two again").json()["unavailable"] is False
