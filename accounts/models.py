@@ -4,7 +4,13 @@ from django.db import models
 from django.utils import timezone
 
 from .ids import PublicIdField
-from .scoping import AccountScopedQuerySet
+
+
+class AccountScopedQuerySet(models.QuerySet):
+    """Every model holding customer data uses this: reads start from `for_account(account)`."""
+
+    def for_account(self, account):
+        return self.filter(account=account)
 
 
 class Plan(models.Model):

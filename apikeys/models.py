@@ -6,8 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
-from accounts.models import Account, AuditEvent
-from accounts.scoping import AccountScopedQuerySet
+from accounts.models import Account, AccountScopedQuerySet, AuditEvent
 
 from . import crypto
 

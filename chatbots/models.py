@@ -4,8 +4,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
-from accounts.models import Account
-from accounts.scoping import AccountScopedQuerySet
+from accounts.models import Account, AccountScopedQuerySet
 from accounts.tokens import generate_token
 
 EMBED_KEY_PREFIX = "pivra_pk_"

@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": ["usage.throttling.PlanRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["usage.ratelimit.PlanRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
 }
 

@@ -5,8 +5,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.ids import PublicIdField
-from accounts.models import Account
-from accounts.scoping import AccountScopedQuerySet
+from accounts.models import Account, AccountScopedQuerySet
 from chatbots.models import Chatbot
 
 

@@ -1,5 +1,6 @@
 """Fixed one-minute counting windows, for every rate limit in Pivra: the API's requests a minute
-per account, and the widget's per visitor and per chatbot.
+per account (`PlanRateThrottle`, the API's DRF throttle), and the widget's per visitor and per
+chatbot.
 
 With Redis every worker on every host shares the counts, one round trip a count. With the
 embedded default (per-process memory) each process counts on its own, which is right for one
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +82,21 @@ def api_requests(account_id):
 
 def requests_this_window(account_id):
     return counted(api_requests(account_id))
+
+
+class PlanRateThrottle(BaseThrottle):
+    """API requests a minute per account, as its plan allows. DRF runs throttles after
+    authentication and permissions, so only valid keys with API access are counted."""
+
+    def allow_request(self, request, view):
+        account = getattr(request.auth, "account", None)  # the API key's
+        if account is None:
+            return True
+        limit = account.plan.api_requests_per_minute
+        if not limit:
+            return True
+        count = hit(api_requests(account.pk))
+        return count is None or count <= limit
+
+    def wait(self):
+        return seconds_until_next_window()
