@@ -7,8 +7,7 @@ from accounts.ids import PublicIdField
 from accounts.models import Account
 from accounts.scoping import AccountScopedQuerySet
 from accounts.tokens import generate_token
-
-EMBED_KEY_PREFIX = "pivra_pk_"
+from apikeys.crypto import EMBED_KEY_PREFIX
 
 
 def new_embed_key():
