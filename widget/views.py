@@ -5,13 +5,8 @@ object) and answers JSON; errors are `{"detail", "code"}` (400s add
 `"errors": {field: [messages]}`). `WidgetView` says what each request goes through.
 """
 
-import hashlib
-
-from django.contrib.staticfiles import finders
-from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_safe
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,8 +22,6 @@ from .permissions import ActiveChatbot, AllowedOrigin, origin_allowed
 from .throttling import RateLimited, VisitorRateThrottle
 
 PREFLIGHT_MAX_AGE = 600
-WIDGET_SCRIPT = "widget.js"
-WIDGET_SCRIPT_MAX_AGE = 300  # the snippet's URL never changes, so a new version must arrive soon
 
 
 class WidgetView(APIView):
@@ -207,24 +200,3 @@ class LeadView(ConversationScopedView):
         lead, created = services.capture_lead(conversation=conversation, **form.cleaned_data)
         body = {"lead": {"id": lead.pk}, "detail": "Thanks! We'll be in touch soon."}
         return Response(body, status=201 if created else 200)
-
-
-@require_safe
-def widget_script(request):
-    """/widget.js: the widget's script, public, cacheable, with an ETag for cheap revalidation."""
-    path = finders.find(WIDGET_SCRIPT)
-    if path is None:
-        raise Http404("widget.js is missing.")
-    with open(path, "rb") as script:
-        content = script.read()
-    etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={WIDGET_SCRIPT_MAX_AGE}"
-    # Loaded by other sites' pages: let them fetch it whatever their embedding policy.
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response

@@ -1,8 +1,9 @@
 import json
 
+import django.test
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.http import HttpResponse
 
 from sources.models import Source
 from widget import throttling
@@ -21,6 +22,18 @@ def fresh_rate_limits(monkeypatch):
     cache.clear()
     yield
     cache.clear()
+
+
+class Client(django.test.Client):
+    """Django's test client, which reads a streamed body (WhiteNoise streams static files) into
+    `response.content`, as a browser would."""
+
+    def request(self, **request):
+        response = super().request(**request)
+        if not response.streaming:
+            return response
+        content = b"".join(response.streaming_content)  # and the test client closes the response
+        return HttpResponse(content, status=response.status_code, headers=response.headers)
 
 
 class WidgetClient:
