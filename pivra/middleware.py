@@ -28,7 +28,8 @@ def service_unavailable():
 class DatabaseUnavailableMiddleware:
     """A JSON 503 with Retry-After, instead of an HTML 500, when the database cannot be reached
     (refused, timed out, or the connection dropped). Django closes the broken connection when the
-    request ends, so the next request connects afresh: the same workers recover by themselves."""
+    request ends, so the next request connects afresh: the same workers recover by themselves.
+    The widget's views give the same 503 themselves, with their CORS headers (widget/exceptions.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
