@@ -41,16 +41,27 @@ class WidgetView(APIView):
     http_method_names = ["get", "post", "options"]  # no HEAD for a GET
     chatbot = None  # the chatbot whose embed key authenticated the request, once it has
 
-    def initial(self, request, *args, **kwargs):
-        if request.method == "OPTIONS":
-            return  # a CORS preflight carries no embed key: see options()
-        if request.method not in self.allowed_methods:
-            allowed = " or ".join(method for method in self.allowed_methods if method != "OPTIONS")
-            raise exceptions.MethodNotAllowed(request.method, detail=f"Use {allowed}.")
-        super().initial(request, *args, **kwargs)
+    def checks_apply(self):
+        """Whether the key, the chatbot's permissions and the rate limits apply: not to a CORS
+        preflight (it carries no embed key), nor to a method the endpoint does not answer (a 405
+        at once, as DRF would give only after reading the key and counting the visitor)."""
+        return self.request.method != "OPTIONS" and self.request.method in self.allowed_methods
+
+    def get_authenticators(self):
+        return super().get_authenticators() if self.checks_apply() else []
+
+    def get_permissions(self):
+        return super().get_permissions() if self.checks_apply() else []
+
+    def get_throttles(self):
+        return super().get_throttles() if self.checks_apply() else []
 
     def perform_authentication(self, request):
         self.chatbot = request.auth
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = " or ".join(method for method in self.allowed_methods if method != "OPTIONS")
+        raise exceptions.MethodNotAllowed(request.method, detail=f"Use {allowed}.")
 
     def throttled(self, request, wait):
         raise RateLimited(wait)
