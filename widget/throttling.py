@@ -26,10 +26,11 @@ class VisitorRateThrottle(BaseThrottle):
     """WIDGET_RATE_LIMIT_PER_IP requests a minute from one visitor's address, and
     WIDGET_RATE_LIMIT_PER_CHATBOT to one chatbot (`request.auth`) from all of them.
 
-    One throttle for both limits, because they are counted in order: the chatbot's count is
-    taken only for requests within the IP's limit (otherwise one visitor's flood would use up the
-    chatbot's budget and lock every other visitor out), and a store found unreachable lets the
-    request through without being asked again (a request waits on Redis once at most).
+    One throttle for both limits, because they are counted in order, and DRF asks every
+    throttle class whatever the others answered: the chatbot's count is taken only for requests
+    within the IP's limit (otherwise one visitor's flood would use up the chatbot's budget and
+    lock every other visitor out), and a store found unreachable lets the request through without
+    being asked again (a request waits on Redis once at most).
     """
 
     def allow_request(self, request, view):
