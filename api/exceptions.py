@@ -1,4 +1,5 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -8,6 +9,19 @@ MISSING_KEY = (
     "Authentication credentials were not provided. Send a secret key as "
     "'Authorization: Bearer pivra_sk_…' (create one in Settings → Security)."
 )
+
+# The database cannot be reached: refused, timed out, or the connection dropped.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """What a request gets while the database cannot be reached (pivra.middleware answers it
+    for /api/ and /widget/ paths; the widget's views answer it themselves, with their CORS headers)."""
+
+    status_code = 503
+    default_detail = "The service is temporarily unavailable. Please retry shortly."
+    default_code = "service_unavailable"
+    wait = 5  # seconds, sent as Retry-After (by DRF's handler, as for a throttled request)
 
 
 def json_exception_handler(exc, context):

@@ -6,8 +6,7 @@ from django.utils import timezone
 from accounts.ids import PublicIdField
 from accounts.models import Account, AccountScopedQuerySet
 from accounts.tokens import generate_token
-
-EMBED_KEY_PREFIX = "pivra_pk_"
+from apikeys.crypto import EMBED_KEY_PREFIX
 
 
 def new_embed_key():

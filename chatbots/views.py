@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
@@ -19,7 +18,7 @@ from .models import Chatbot
 def install(request):
     """Install → Embed code: each chatbot's embed key, allowed domains and `<script>` snippet."""
     membership = current_membership_or_404(request)
-    script_url = request.build_absolute_uri(reverse("widget_js"))
+    script_url = request.build_absolute_uri("/widget.js")  # a static file at the site's root (widget/script.py)
     chatbots = [
         {"chatbot": chatbot, "snippet": f'<script src="{script_url}" data-key="{chatbot.embed_key}" async></script>'}
         for chatbot in Chatbot.objects.for_account(membership.account)

@@ -3,15 +3,13 @@
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from api.exceptions import request_too_large_detail
+from api.exceptions import DATABASE_UNAVAILABLE, ServiceUnavailable, request_too_large_detail
 
 logger = logging.getLogger(__name__)
 
 JSON_PATHS = ("/api/", "/widget/")
-DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def is_json_path(request):
@@ -20,17 +18,18 @@ def is_json_path(request):
 
 def service_unavailable():
     response = JsonResponse(
-        {"detail": "The service is temporarily unavailable. Please retry shortly.", "code": "service_unavailable"},
-        status=503,
+        {"detail": ServiceUnavailable.default_detail, "code": ServiceUnavailable.default_code},
+        status=ServiceUnavailable.status_code,
     )
-    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(ServiceUnavailable.wait)
     return response
 
 
 class DatabaseUnavailableMiddleware:
     """A JSON 503 with Retry-After, instead of an HTML 500, when the database cannot be reached
     (refused, timed out, or the connection dropped). Django closes the broken connection when the
-    request ends, so the next request connects afresh: the same workers recover by themselves."""
+    request ends, so the next request connects afresh: the same workers recover by themselves.
+    The widget's views give the same 503 themselves, with their CORS headers (widget/exceptions.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,7 +38,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, (OperationalError, InterfaceError)) and is_json_path(request):
+        if isinstance(exception, DATABASE_UNAVAILABLE) and is_json_path(request):
             logger.warning("Database unavailable for %s: %s", request.path_info, exception.__class__.__name__)
             return service_unavailable()
         return None

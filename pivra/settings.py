@@ -11,6 +11,8 @@ from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from widget import script as widget_script
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -149,7 +151,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# /widget.js, the URL of the widget's snippet, is a static file served at the site's root: see
+# widget/script.py for its caching.
+WHITENOISE_ROOT = BASE_DIR / "widget" / "public"
+WHITENOISE_ADD_HEADERS_FUNCTION = widget_script.add_headers
+STATICFILES_DIRS = [BASE_DIR / "static", WHITENOISE_ROOT]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -43,7 +43,6 @@ urlpatterns = [
     re_path(r"^api/docs/?$", ApiReferenceView.as_view(url_name="schema"), name="api_docs"),
     path("docs/getting-started/", GettingStartedView.as_view(), name="getting_started"),
     path("widget/v1/", include("widget.urls")),
-    path("widget.js", include("widget.script_urls")),
 ]
 
 handler404 = "pivra.views.not_found"

@@ -1,25 +1,97 @@
-"""The chat widget's public endpoints (under /widget/v1/) and its script (/widget.js).
+"""The chat widget's public endpoints, under /widget/v1/.
 
 Every endpoint takes the chatbot's embed key in the `X-Pivra-Embed-Key` header (POSTs a JSON
 object) and answers JSON; errors are `{"detail", "code"}` (400s add
-`"errors": {field: [messages]}`). See `widget.http.WidgetView` for CORS, keys and rate limits.
+`"errors": {field: [messages]}`). `WidgetView` says what each request goes through.
 """
 
-import hashlib
-
-from django.contrib.staticfiles import finders
-from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.cache import patch_vary_headers
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from chatbots.models import Conversation
 
 from . import services
+from .authentication import EMBED_KEY_HEADER, EmbedKeyAuthentication
+from .exceptions import InvalidInput, widget_exception_handler
 from .forms import LeadForm, MessageForm, StartConversationForm, lead_fields
-from .http import WidgetError, WidgetView, invalid
+from .parsers import JsonObjectParser
+from .permissions import ActiveChatbot, AllowedOrigin, origin_allowed
+from .throttling import RateLimited, VisitorRateThrottle
 
-WIDGET_SCRIPT = "widget.js"
-WIDGET_SCRIPT_MAX_AGE = 300  # the snippet's URL never changes, so a new version must arrive soon
+PREFLIGHT_MAX_AGE = 600
+
+
+class WidgetView(APIView):
+    """A public endpoint for the chat widget, which runs in pages on the chatbot's websites.
+
+    In order: the one method the endpoint answers (405 before anything is counted), the embed
+    key (401), the chatbot's allowed origins and status (403), the visitor's rate limits (429),
+    then the endpoint's own work, which reads the JSON body (400, 413). Its answers, errors and
+    the 503 of a database outage included, carry the chatbot's CORS headers (django-cors-headers
+    cannot: the allowed origins are per chatbot).
+    """
+
+    authentication_classes = [EmbedKeyAuthentication]
+    permission_classes = [AllowedOrigin, ActiveChatbot]
+    throttle_classes = [VisitorRateThrottle]
+    parser_classes = [JsonObjectParser]
+    http_method_names = ["get", "post", "options"]  # no HEAD for a GET
+    chatbot = None  # the chatbot whose embed key authenticated the request, once it has
+
+    def checks_apply(self):
+        """Whether the key, the chatbot's permissions and the rate limits apply: not to a CORS
+        preflight (it carries no embed key), nor to a method the endpoint does not answer (a 405
+        at once, as DRF would give only after reading the key and counting the visitor)."""
+        return self.request.method != "OPTIONS" and self.request.method in self.allowed_methods
+
+    def get_authenticators(self):
+        return super().get_authenticators() if self.checks_apply() else []
+
+    def get_permissions(self):
+        return super().get_permissions() if self.checks_apply() else []
+
+    def get_throttles(self):
+        return super().get_throttles() if self.checks_apply() else []
+
+    def perform_authentication(self, request):
+        self.chatbot = request.auth
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = " or ".join(method for method in self.allowed_methods if method != "OPTIONS")
+        raise exceptions.MethodNotAllowed(request.method, detail=f"Use {allowed}.")
+
+    def throttled(self, request, wait):
+        raise RateLimited(wait)
+
+    def get_exception_handler(self):
+        return widget_exception_handler
+
+    def options(self, request, *args, **kwargs):
+        # The chatbot (and its allowed domains) is unknown here: the preflight is allowed, and
+        # the actual request is checked and refused if need be.
+        response = Response({})
+        response["Access-Control-Allow-Methods"] = ", ".join(self.allowed_methods)
+        response["Access-Control-Allow-Headers"] = f"Content-Type, {EMBED_KEY_HEADER}"
+        response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Echo the Origin when the chatbot allows it, so the page may read the answer. Answers
+        given before the chatbot is known (a preflight, a bad key) are readable anywhere: they
+        reveal nothing."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        origin = request.headers.get("Origin")
+        if origin and (self.chatbot is None or origin_allowed(self.chatbot, origin)):
+            response["Access-Control-Allow-Origin"] = origin
+            if request.method != "OPTIONS":
+                response["Access-Control-Expose-Headers"] = "Retry-After"
+        patch_vary_headers(response, ["Origin"])
+        if request.method != "OPTIONS":  # a preflight's answer is kept for Access-Control-Max-Age
+            response["Cache-Control"] = "no-store"
+        return response
 
 
 def message_json(message):
@@ -50,10 +122,8 @@ class ChatbotView(WidgetView):
     ["name", "email", "phone"]}}}`. Opening the chat creates no conversation: the first message does.
     """
 
-    method = "GET"
-
-    def handle(self, request, data):
-        return JsonResponse({"chatbot": chatbot_json(self.chatbot)})
+    def get(self, request):
+        return Response({"chatbot": chatbot_json(self.chatbot)})
 
 
 class ConversationView(WidgetView):
@@ -65,10 +135,10 @@ class ConversationView(WidgetView):
     "created_at"}, …]}` (the latest 50, oldest first).
     """
 
-    def handle(self, request, data):
-        form = StartConversationForm(data)
+    def post(self, request):
+        form = StartConversationForm(request.data)
         if not form.is_valid():
-            raise invalid(form)
+            raise InvalidInput(form)
         conversation, created = services.start_conversation(
             chatbot=self.chatbot,
             visitor_id=form.cleaned_data["visitor_id"],
@@ -79,14 +149,14 @@ class ConversationView(WidgetView):
             "chatbot": chatbot_json(self.chatbot),
             "messages": [] if created else [message_json(m) for m in services.recent_messages(conversation)],
         }
-        return JsonResponse(body, status=201 if created else 200)
+        return Response(body, status=201 if created else 200)
 
 
 class ConversationScopedView(WidgetView):
     def get_conversation(self, conversation_id):
         conversation = Conversation.objects.filter(pk=conversation_id, chatbot=self.chatbot).first()
         if conversation is None:
-            raise WidgetError(404, "not_found", "This conversation does not exist. Start a new one.")
+            raise exceptions.NotFound("This conversation does not exist. Start a new one.")
         conversation.chatbot = self.chatbot  # already loaded, with its account and plan
         return conversation
 
@@ -101,11 +171,12 @@ class MessageView(ConversationScopedView):
     and a reply (not stored) that says the chat is unavailable.
     """
 
-    def handle(self, request, data, conversation_id):
+    def post(self, request, conversation_id):
+        data = request.data  # the body first: a bad one is a 400 whatever the conversation
         conversation = self.get_conversation(conversation_id)
         form = MessageForm(data)
         if not form.is_valid():
-            raise invalid(form)
+            raise InvalidInput(form)
         reply = services.answer_message(conversation=conversation, content=form.cleaned_data["content"])
         if reply.unavailable:
             reply_json = {"id": None, "role": "assistant", "content": reply.content, "cited_sources": [],
@@ -118,7 +189,7 @@ class MessageView(ConversationScopedView):
             "offer_lead_form": reply.offer_lead_form,
             "unavailable": reply.unavailable,
         }
-        return JsonResponse(body, status=200 if reply.unavailable else 201)
+        return Response(body, status=200 if reply.unavailable else 201)
 
 
 class LeadView(ConversationScopedView):
@@ -129,34 +200,14 @@ class LeadView(ConversationScopedView):
     `{"lead": {"id"}, "detail": "Thanks! …"}`.
     """
 
-    def handle(self, request, data, conversation_id):
+    def post(self, request, conversation_id):
+        data = request.data  # the body first: a bad one is a 400 whatever the conversation
         conversation = self.get_conversation(conversation_id)
         if not services.lead_capture_available(self.chatbot):
-            raise WidgetError(403, "lead_capture_disabled", "This chatbot does not collect contact details.")
+            raise exceptions.PermissionDenied("This chatbot does not collect contact details.", code="lead_capture_disabled")
         form = LeadForm(data, chatbot=self.chatbot)
         if not form.is_valid():
-            raise invalid(form)
+            raise InvalidInput(form)
         lead, created = services.capture_lead(conversation=conversation, **form.cleaned_data)
         body = {"lead": {"id": lead.pk}, "detail": "Thanks! We'll be in touch soon."}
-        return JsonResponse(body, status=201 if created else 200)
-
-
-@require_safe
-def widget_script(request):
-    """/widget.js: the widget's script, public, cacheable, with an ETag for cheap revalidation."""
-    path = finders.find(WIDGET_SCRIPT)
-    if path is None:
-        raise Http404("widget.js is missing.")
-    with open(path, "rb") as script:
-        content = script.read()
-    etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(content, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={WIDGET_SCRIPT_MAX_AGE}"
-    # Loaded by other sites' pages: let them fetch it whatever their embedding policy.
-    response["Access-Control-Allow-Origin"] = "*"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+        return Response(body, status=201 if created else 200)

@@ -1,11 +1,13 @@
 import json
 
+import django.test
 import pytest
 from django.core.cache import cache
-from django.test import Client, TestCase
+from django.http import HttpResponse
+from django.test import TestCase
 
 from sources.models import Source
-from widget import ratelimit
+from widget import throttling
 
 VISITOR_IP = "203.0.113.7"
 
@@ -17,10 +19,22 @@ FROZEN_CLOCK = 1_800_000_000 + 15.5  # 15.5 seconds into a one-minute window
 def fresh_rate_limits(monkeypatch):
     """Rate-limit counters live in the cache, which outlives a test: start each test at zero,
     with the rate limiter's clock held still so that no test straddles two windows."""
-    monkeypatch.setattr(ratelimit, "_now", lambda: FROZEN_CLOCK)
+    monkeypatch.setattr(throttling, "_now", lambda: FROZEN_CLOCK)
     cache.clear()
     yield
     cache.clear()
+
+
+class Client(django.test.Client):
+    """Django's test client, which reads a streamed body (WhiteNoise streams static files) into
+    `response.content`, as a browser would."""
+
+    def request(self, **request):
+        response = super().request(**request)
+        if not response.streaming:
+            return response
+        content = b"".join(response.streaming_content)  # and the test client closes the response
+        return HttpResponse(content, status=response.status_code, headers=response.headers)
 
 
 class WidgetClient:

@@ -266,3 +266,12 @@ def test_each_endpoint_answers_one_method(widget, chatbot):
     assert response.json()["code"] == "method_not_allowed"
     assert response["Allow"] == "POST, OPTIONS"
     assert widget.post("chatbot").status_code == 405
+
+
+def test_a_wrong_method_is_a_405_before_the_key_is_read_or_the_visitor_counted(widget, settings):
+    settings.WIDGET_RATE_LIMIT_PER_IP = 1
+    response = widget.client.get("/widget/v1/conversations", REMOTE_ADDR=widget.ip)  # no embed key
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Use POST.", "code": "method_not_allowed"}
+    assert widget.client.head("/widget/v1/chatbot", REMOTE_ADDR=widget.ip).status_code == 405
+    assert widget.post("conversations").status_code == 201  # the 405s were not counted

@@ -1,6 +1,7 @@
 """CORS: the widget answers pages on the chatbot's allowed domains (any page when it has none)."""
 
 import pytest
+from django.db import OperationalError, connection
 
 from chatbots.models import Conversation
 
@@ -101,3 +102,27 @@ def test_a_key_error_is_readable_by_the_page_so_the_widget_can_show_it(widget):
     response = widget.post("conversations", embed_key="pivra_pk_wrong", origin="https://shop.example.com")
     assert response.status_code == 401
     assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+
+
+def refuse_every_query(execute, sql, params, many, context):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+def refuse_writes(execute, sql, params, many, context):
+    if not sql.lstrip().upper().startswith("SELECT"):
+        raise OperationalError("server closed the connection unexpectedly")
+    return execute(sql, params, many, context)
+
+
+@pytest.mark.parametrize("outage", [refuse_every_query, refuse_writes], ids=["reading-the-key", "starting-the-conversation"])
+def test_a_database_outage_is_a_503_the_page_can_read(widget, shop_bot, outage):
+    with connection.execute_wrapper(outage):
+        response = widget.post("conversations", origin="https://shop.example.com")
+    assert response.status_code == 503
+    assert response.json() == {
+        "detail": "The service is temporarily unavailable. Please retry shortly.", "code": "service_unavailable"
+    }
+    assert response["Retry-After"] == "5"
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "Retry-After" in response["Access-Control-Expose-Headers"]
+    assert response["Cache-Control"] == "no-store"
