@@ -26,11 +26,19 @@ def lead_capture_available(chatbot):
     return chatbot.lead_capture_enabled and bool(lead_fields(chatbot))
 
 
+def find_conversation(*, chatbot, conversation_id):
+    """The chatbot's conversation with this id, or None: another chatbot's is not found."""
+    conversation = Conversation.objects.filter(pk=conversation_id, chatbot=chatbot).first()
+    if conversation is not None:
+        conversation.chatbot = chatbot  # already loaded, with its account and plan
+    return conversation
+
+
 def start_conversation(*, chatbot, visitor_id="", conversation_id=None):
     """Continue the chatbot's conversation `conversation_id` if there is one, else start one.
     Returns (conversation, created)."""
     if conversation_id:
-        conversation = Conversation.objects.filter(pk=conversation_id, chatbot=chatbot).first()
+        conversation = find_conversation(chatbot=chatbot, conversation_id=conversation_id)
         if conversation is not None:
             return conversation, False
     conversation = Conversation.objects.create(

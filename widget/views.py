@@ -11,7 +11,6 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatbots.models import Conversation
 
 from . import services
 from .authentication import EMBED_KEY_HEADER, EmbedKeyAuthentication
@@ -154,10 +153,9 @@ class ConversationView(WidgetView):
 
 class ConversationScopedView(WidgetView):
     def get_conversation(self, conversation_id):
-        conversation = Conversation.objects.filter(pk=conversation_id, chatbot=self.chatbot).first()
+        conversation = services.find_conversation(chatbot=self.chatbot, conversation_id=conversation_id)
         if conversation is None:
             raise exceptions.NotFound("This conversation does not exist. Start a new one.")
-        conversation.chatbot = self.chatbot  # already loaded, with its account and plan
         return conversation
 
 
