@@ -13,11 +13,6 @@ from chatbots.models import Chatbot
 MAX_CONTENT_CHARACTERS = 1_000_000
 
 
-class SourceQuerySet(AccountScopedQuerySet):
-    def ready(self):
-        return self.filter(status=Source.Status.READY)
-
-
 class Source(models.Model):
     """A knowledge source of a chatbot. For a Q&A source, `title` is the question and `content`
     the answer."""
@@ -48,7 +43,7 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
 
-    objects = SourceQuerySet.as_manager()
+    objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -89,7 +84,6 @@ class SourcePassage(models.Model):
     """
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
-    chatbot = models.ForeignKey(Chatbot, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField()
     title = models.CharField(max_length=500, blank=True)
     text = models.TextField(blank=True)

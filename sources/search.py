@@ -103,7 +103,7 @@ def index_source(source_id):
             return
         texts = split_passages(source.content) or [""]  # one passage even when empty: the title matches
         SourcePassage.objects.bulk_create(
-            SourcePassage(source=source, chatbot_id=source.chatbot_id, position=position, title=source.title, text=text)
+            SourcePassage(source=source, position=position, title=source.title, text=text)
             for position, text in enumerate(texts)
         )
         if connection.vendor == "postgresql":
@@ -174,7 +174,7 @@ def _search_full_text(chatbot, terms, limit):
     matched = reduce(add, (Case(When(search_vector=q, then=Value(1)), default=Value(0)) for q in queries))
     rows = (
         SourcePassage.objects.filter(
-            chatbot=chatbot, source__status=Source.Status.READY, search_vector=any_term
+            source__chatbot=chatbot, source__status=Source.Status.READY, search_vector=any_term
         )
         .annotate(matched=matched, rank=SearchRank(F("search_vector"), any_term))
         .filter(matched__gte=matches_needed(terms))
@@ -216,7 +216,7 @@ def _search_keywords(chatbot, terms, limit):
     prefixes = {s[:5] for s in stems}
     prefilter = reduce(or_, (Q(text__icontains=p) | Q(title__icontains=p) for p in prefixes))
     candidates = (
-        SourcePassage.objects.filter(chatbot=chatbot, source__status=Source.Status.READY)
+        SourcePassage.objects.filter(source__chatbot=chatbot, source__status=Source.Status.READY)
         .filter(prefilter)
         .values("source_id", "title", "text", "position")[:SQLITE_MAX_CANDIDATES]
     )

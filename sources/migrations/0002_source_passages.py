@@ -39,7 +39,6 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(blank=True, max_length=500)),
                 ('text', models.TextField(blank=True)),
                 ('search_vector', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('chatbot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chatbots.chatbot')),
                 ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='passages', to='sources.source')),
             ],
             options={

@@ -10,13 +10,15 @@ from sources.search import search_vector, split_passages
 
 
 def build_passages(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET LOCAL statement_timeout = 0")  # one statement fills every vector
     Source = apps.get_model("sources", "Source")
     SourcePassage = apps.get_model("sources", "SourcePassage")
-    sources = Source.objects.filter(status="ready").only("pk", "chatbot_id", "title", "content")
+    sources = Source.objects.filter(status="ready").only("pk", "title", "content")
     for source in sources.iterator(chunk_size=100):
         texts = split_passages(source.content) or [""]
         SourcePassage.objects.bulk_create(
-            SourcePassage(source=source, chatbot_id=source.chatbot_id, position=position, title=source.title, text=text)
+            SourcePassage(source=source, position=position, title=source.title, text=text)
             for position, text in enumerate(texts)
         )
     if schema_editor.connection.vendor == "postgresql":

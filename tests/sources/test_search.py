@@ -217,3 +217,11 @@ def test_reindex_sources_can_rebuild_only_the_sources_named(chatbot):
     call_command("reindex_sources", returns.pk, stdout=out)
     assert out.getvalue() == "Indexed 1 source.\n"
     assert (passage_texts(shipping), passage_texts(returns)) == ([], ["Returns are free."])
+
+
+def test_a_source_moved_to_another_chatbot_is_no_longer_quoted_by_the_first(chatbot, other_chatbot):
+    source = make_source(chatbot, "Shipping", "We ship every order within three working days.")
+    assert search.search(chatbot, "how fast do you ship orders", limit=2)
+    # Moved without a save (so without re-indexing), as a bulk update or a failed indexing leaves it.
+    Source.objects.filter(pk=source.pk).update(chatbot=other_chatbot, account=other_chatbot.account)
+    assert search.search(chatbot, "how fast do you ship orders", limit=2) == []

@@ -8,6 +8,8 @@ from django.db.models import Count
 
 
 def count_this_months_messages(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET LOCAL statement_timeout = 0")  # one statement scans the month's messages
     Message = apps.get_model("chatbots", "Message")
     MonthlyUsage = apps.get_model("usage", "MonthlyUsage")
     now = datetime.now(timezone.utc)

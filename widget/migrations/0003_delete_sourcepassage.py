@@ -1,19 +1,12 @@
-"""Passages live in the sources app now (sources.0002), built there by sources.0003 first."""
+"""Passages live in the sources app now (sources.0002), built there by sources.0003 first.
 
-from django.contrib.postgres.indexes import GinIndex
-from django.db import migrations
+Only the model goes: its table stays for the workers of the previous release, which still read
+and write it during a rolling deploy, and the next release drops it. Its foreign keys go now, so
+that its leftover rows never stop this release from deleting a source or a chatbot.
+"""
 
-INDEX = GinIndex(fields=["search_vector"], name="passage_search_vector")
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.remove_index(apps.get_model("widget", "SourcePassage"), INDEX)
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.add_index(apps.get_model("widget", "SourcePassage"), INDEX)
+import django.db.models.deletion
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -24,10 +17,13 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Dropped before the table, so that migrating backwards recreates it after the table
-        # (as widget.0002 did); the old code then rebuilds the passages as visitors ask.
-        migrations.RunPython(drop_index, create_index),
-        migrations.DeleteModel(
-            name='SourcePassage',
+        migrations.AlterField(
+            model_name='sourcepassage', name='chatbot',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='chatbots.chatbot'),
         ),
+        migrations.AlterField(
+            model_name='sourcepassage', name='source',
+            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sources.source'),
+        ),
+        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name='SourcePassage')]),
     ]
