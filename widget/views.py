@@ -11,12 +11,11 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-
 from . import services
 from .authentication import EMBED_KEY_HEADER, EmbedKeyAuthentication
 from .exceptions import InvalidInput, widget_exception_handler
 from .forms import LeadForm, MessageForm, StartConversationForm, lead_fields
-from .parsers import JsonObjectParser
+from .parsers import JsonObjectParser, IgnoreClientContentNegotiation
 from .permissions import ActiveChatbot, AllowedOrigin, origin_allowed
 from .throttling import RateLimited, VisitorRateThrottle
 
@@ -37,6 +36,7 @@ class WidgetView(APIView):
     permission_classes = [AllowedOrigin, ActiveChatbot]
     throttle_classes = [VisitorRateThrottle]
     parser_classes = [JsonObjectParser]
+    content_negotiation_class = IgnoreClientContentNegotiation
     http_method_names = ["get", "post", "options"]  # no HEAD for a GET
     chatbot = None  # the chatbot whose embed key authenticated the request, once it has
 

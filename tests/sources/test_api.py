@@ -136,6 +136,12 @@ def test_a_malformed_json_body_is_a_400(api_client, body):
     assert response["Content-Type"] == "application/json"
 
 
+def test_a_body_nested_too_deeply_is_a_400_not_a_500(api_client):
+    response = api_client.post("/api/sources", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_a_form_encoded_body_is_a_415(api_client, chatbot):
     response = api_client.post("/api/sources", {"chatbot": chatbot.pk, "type": "text", "content": "x"})
     assert response.status_code == 415

@@ -239,6 +239,31 @@ def test_a_body_that_is_not_a_json_object_is_a_400(widget, chatbot, raw):
     assert response.json()["code"] == "invalid_json"
 
 
+def test_a_body_nested_too_deeply_is_a_400_not_a_500(widget, chatbot):
+    response = widget.client.post(
+        "/widget/v1/conversations", data=b"[" * 30_000, content_type="application/json",  # under 32 KB
+        headers={"X-Pivra-Embed-Key": chatbot.embed_key},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
+
+
+@pytest.mark.parametrize("headers", [{"Accept": "text/html"}, {"Accept": "application/xml;q=1"}])
+def test_the_widget_answers_json_whatever_the_accept_header(widget, headers):
+    response = widget.post("conversations", headers=headers)
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
+
+
+def test_a_json_body_sent_as_plain_text_is_read_as_json(widget, chatbot):
+    # As a page's fetch() without a Content-Type, or a form's text/plain post, sends it.
+    response = widget.client.post(
+        "/widget/v1/conversations", data=b'{"visitor_id": "v-1"}', content_type="text/plain",
+        headers={"X-Pivra-Embed-Key": chatbot.embed_key},
+    )
+    assert response.status_code == 201
+
+
 def test_a_large_body_is_a_413(widget):
     conversation_id = widget.start()["conversation"]["id"]
     response = widget.post(f"conversations/{conversation_id}/messages", {"content": "x" * 40_000})
