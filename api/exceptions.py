@@ -1,9 +1,12 @@
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+logger = logging.getLogger(__name__)
 
 MISSING_KEY = (
     "Authentication credentials were not provided. Send a secret key as "
@@ -15,8 +18,9 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class ServiceUnavailable(exceptions.APIException):
-    """What a request gets while the database cannot be reached (pivra.middleware answers it
-    for /api/ and /widget/ paths; the widget's views answer it themselves, with their CORS headers)."""
+    """What a request gets while the database cannot be reached: from its DRF view (through the
+    handler below, so the widget's CORS headers are added too), or from pivra.middleware for
+    other views under /api/ and /widget/."""
 
     status_code = 503
     default_detail = "The service is temporarily unavailable. Please retry shortly."
@@ -26,7 +30,10 @@ class ServiceUnavailable(exceptions.APIException):
 
 def json_exception_handler(exc, context):
     """Every API error is JSON: `{"detail", "code"}`, or DRF's field errors for validation."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("Database unavailable for %s", context["request"].path, exc_info=exc)
+        exc = ServiceUnavailable()
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -29,7 +29,7 @@ class DatabaseUnavailableMiddleware:
     """A JSON 503 with Retry-After, instead of an HTML 500, when the database cannot be reached
     (refused, timed out, or the connection dropped). Django closes the broken connection when the
     request ends, so the next request connects afresh: the same workers recover by themselves.
-    The widget's views give the same 503 themselves, with their CORS headers (widget/exceptions.py)."""
+    DRF views give the same 503 themselves (api.exceptions), with the widget's CORS headers."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,7 +39,7 @@ class DatabaseUnavailableMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_UNAVAILABLE) and is_json_path(request):
-            logger.warning("Database unavailable for %s: %s", request.path_info, exception.__class__.__name__)
+            logger.warning("Database unavailable for %s", request.path_info, exc_info=exception)
             return service_unavailable()
         return None
 

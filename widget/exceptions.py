@@ -1,13 +1,9 @@
-"""How the widget's endpoints answer errors: the API's `{"detail", "code"}` (api.exceptions), with
-two differences of the widget's own."""
-
-import logging
+"""How the widget's endpoints answer errors: the API's `{"detail", "code"}` (api.exceptions), and
+for a form's 400 its field errors too."""
 
 from rest_framework import exceptions
 
-from api.exceptions import DATABASE_UNAVAILABLE, ServiceUnavailable, json_exception_handler
-
-logger = logging.getLogger(__name__)
+from api.exceptions import json_exception_handler
 
 
 class InvalidInput(exceptions.APIException):
@@ -23,14 +19,9 @@ class InvalidInput(exceptions.APIException):
 
 
 def widget_exception_handler(exc, context):
-    """The API's handler, and:
-    - an unreachable database is answered here, not by pivra.middleware, so that the 503 leaves
-      through the view and gets its CORS headers: the page on the customer's site can then read it
-      (and its Retry-After) instead of seeing a network error;
-    - a 400 for a form keeps its field errors beside the detail."""
-    if isinstance(exc, DATABASE_UNAVAILABLE):
-        logger.warning("Database unavailable for %s: %s", context["request"].path, exc.__class__.__name__)
-        exc = ServiceUnavailable()
+    """The API's handler (which also answers an unreachable database with a 503 that leaves
+    through the view, so it gets the widget's CORS headers), and a 400 for a form keeps its field
+    errors beside the detail."""
     response = json_exception_handler(exc, context)
     if isinstance(exc, InvalidInput):
         response.data["errors"] = exc.errors
