@@ -11,6 +11,10 @@ import zlib
 
 from .ids import BASE62, random_base62
 
+# A chatbot's public embed key. Here, below both apps that need it: chatbots mints embed keys,
+# and apikeys refuses them where a secret key belongs.
+EMBED_KEY_PREFIX = "pivra_pk_"
+
 RANDOM_LENGTH = 30
 CHECKSUM_LENGTH = 6
 BODY_LENGTH = RANDOM_LENGTH + CHECKSUM_LENGTH

@@ -10,6 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 
+from accounts.tokens import EMBED_KEY_PREFIX
+
 from . import crypto
 from .models import ApiKey
 
@@ -44,7 +46,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2 or parts[0].lower() != "bearer":
             raise InvalidApiKey(parts[-1] if parts else "")
         presented = parts[1]
-        if presented.startswith(crypto.EMBED_KEY_PREFIX):
+        if presented.startswith(EMBED_KEY_PREFIX):
             raise exceptions.AuthenticationFailed(EMBED_KEY_REFUSED, code="embed_key_not_allowed")
         if not crypto.is_well_formed(presented):
             raise InvalidApiKey(presented)

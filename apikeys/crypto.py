@@ -14,16 +14,12 @@ from django.conf import settings
 from accounts import tokens
 
 SECRET_KEY_PREFIX = "pivra_sk_"
-EMBED_KEY_PREFIX = "pivra_pk_"
 # Stored beside each hash so the scheme can be upgraded later without breaking existing keys.
 HASH_ALGORITHM = "hmac-sha256"
 
 
 def generate_secret_key():
     return tokens.generate_token(SECRET_KEY_PREFIX)
-
-
-SECRET_KEY_LENGTH = len(SECRET_KEY_PREFIX) + tokens.BODY_LENGTH
 
 
 def is_well_formed(raw_key):
@@ -38,5 +34,5 @@ def mask(presented):
     """What we may echo of a presented key: its known prefix and at most the last four characters."""
     if len(presented) < 12 or not presented.isascii() or not presented.isprintable():
         return "…"
-    prefix = next((p for p in (SECRET_KEY_PREFIX, EMBED_KEY_PREFIX) if presented.startswith(p)), "")
+    prefix = next((p for p in (SECRET_KEY_PREFIX, tokens.EMBED_KEY_PREFIX) if presented.startswith(p)), "")
     return f"{prefix}…{presented[-4:]}"

@@ -65,6 +65,7 @@ CONVERSATION_DETAIL_EXAMPLE = {
     ],
 }
 
+
 def account_chatbots(request):
     if request is None or request.auth is None:
         return Chatbot.objects.none()
@@ -244,8 +245,6 @@ class ConversationFilter(django_filters.FilterSet):
         parameters=[object_id("chatbot", CHATBOT_ID)],
     ),
 )
-
-
 class ChatbotViewSet(
     AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, mixins.DestroyModelMixin,

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from accounts.ids import PublicIdField
 from accounts.models import Account, AccountScopedQuerySet
-from accounts.tokens import generate_token
-from apikeys.crypto import EMBED_KEY_PREFIX
+from accounts.tokens import EMBED_KEY_PREFIX, generate_token
 
 
 def new_embed_key():

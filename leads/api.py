@@ -97,5 +97,3 @@ class LeadViewSet(AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     lookup_value_regex = ID_PATTERN
-
-

@@ -199,5 +199,3 @@ class SourceViewSet(
         if self.action == "list":
             return queryset.defer("content")
         return queryset
-
-

@@ -40,7 +40,11 @@ def hit(name, now=None):
     if not redis_configured():
         if cache.add(key, 1, WINDOW_SECONDS * 2):
             return 1
-        return cache.incr(key)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired or culled between add() and incr(): a new window's first
+            cache.add(key, 1, WINDOW_SECONDS * 2)
+            return 1
     try:
         pipe = get_redis_connection("default").pipeline(transaction=False)
         key = cache.make_key(key)  # the name cache.get() reads

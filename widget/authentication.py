@@ -8,8 +8,8 @@ a web page. Junk is refused without a query (prefix, length, checksum), then one
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
 
-from accounts.tokens import is_well_formed
-from apikeys.crypto import EMBED_KEY_PREFIX, SECRET_KEY_PREFIX
+from accounts.tokens import EMBED_KEY_PREFIX, is_well_formed
+from apikeys.crypto import SECRET_KEY_PREFIX
 from chatbots.models import Chatbot
 
 EMBED_KEY_HEADER = "X-Pivra-Embed-Key"
@@ -41,9 +41,10 @@ class EmbedKeyAuthentication(authentication.BaseAuthentication):
             raise SecretKeyNotAllowed()
         if not is_well_formed(presented, EMBED_KEY_PREFIX):
             raise InvalidEmbedKey()
-        chatbot = Chatbot.objects.select_related("account__plan").filter(embed_key=presented).first()
-        if chatbot is None:
-            raise InvalidEmbedKey()
+        try:
+            chatbot = Chatbot.objects.select_related("account__plan").get(embed_key=presented)
+        except Chatbot.DoesNotExist:
+            raise InvalidEmbedKey() from None
         return AnonymousUser(), chatbot
 
     def authenticate_header(self, request):

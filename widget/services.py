@@ -28,9 +28,11 @@ def lead_capture_available(chatbot):
 
 def find_conversation(*, chatbot, conversation_id):
     """The chatbot's conversation with this id, or None: another chatbot's is not found."""
-    conversation = Conversation.objects.filter(pk=conversation_id, chatbot=chatbot).first()
-    if conversation is not None:
-        conversation.chatbot = chatbot  # already loaded, with its account and plan
+    try:
+        conversation = Conversation.objects.get(pk=conversation_id, chatbot=chatbot)
+    except Conversation.DoesNotExist:
+        return None
+    conversation.chatbot = chatbot  # already loaded, with its account and plan
     return conversation
 
 
