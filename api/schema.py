@@ -9,8 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from accounts.models import Plan
-from apikeys.authentication import EMBED_KEY_REFUSED, InvalidApiKey
-from apikeys.permissions import plan_not_allowed_detail
+from apikeys.authentication import EMBED_KEY_REFUSED, InvalidApiKey, plan_not_allowed_detail
 
 from .exceptions import MISSING_KEY, request_too_large_detail, throttled_detail
 from .fields import ID_PATTERN

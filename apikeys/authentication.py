@@ -1,6 +1,7 @@
 """`Authorization: Bearer pivra_sk_…`, checked top to bottom: the header, cheap rejects that need
 no query (prefix, length, checksum), the key's hash, one indexed query for the active key with its
-account and plan, then `last_used_at` (written at most once a minute).
+account and plan, then `last_used_at` (written at most once a minute). Then `HasApiAccess`, the
+API's permission: the key's plan must include API access.
 
 No verified key is cached anywhere: each request reads the key's row, so a revocation or a plan
 change governs the very next request on every worker and host, whatever state Redis is in.
@@ -8,7 +9,7 @@ change governs the very next request on every worker and host, whatever state Re
 
 from django.contrib.auth.models import AnonymousUser
 from django.views.decorators.debug import sensitive_variables
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from accounts.tokens import EMBED_KEY_PREFIX
 
@@ -61,3 +62,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if request.META.get("HTTP_AUTHORIZATION", "").strip():
             return f'{REALM}, error="invalid_token"'
         return REALM
+
+
+class HasApiAccess(permissions.BasePermission):
+    """A valid secret key whose account's plan includes API access."""
+
+    def has_permission(self, request, view):
+        api_key = request.auth
+        if not isinstance(api_key, ApiKey):
+            return False
+        plan = api_key.account.plan
+        if not plan.api_keys_allowed:
+            raise exceptions.PermissionDenied(plan_not_allowed_detail(plan.name), code="plan_not_allowed")
+        return True
+
+
+def plan_not_allowed_detail(plan_name):
+    return f"API access is not included in the {plan_name} plan. Upgrade to Starter or above to use API keys."

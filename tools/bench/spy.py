@@ -27,7 +27,7 @@ FRAMES = [
     ("check the format and checksum, HMAC the key", "is_well_formed (apikeys/crypto.py"),
     ("check the format and checksum, HMAC the key", "hash_key (apikeys/crypto.py"),
     ("the key query: key, account and plan", "ApiKeyAuthentication.authenticate (apikeys/authentication.py"),
-    ("plan permission", "HasApiAccess.has_permission (apikeys/permissions.py"),
+    ("plan permission", "HasApiAccess.has_permission (apikeys/authentication.py"),
     ("rate-limit count (Redis round trip)", "PlanRateThrottle.allow_request (usage/ratelimit.py"),
 ]
 HANDLER = "WSGIHandler.__call__ (django/core/handlers/wsgi.py"
