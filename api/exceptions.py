@@ -18,9 +18,9 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class ServiceUnavailable(exceptions.APIException):
-    """What a request gets while the database cannot be reached: from its DRF view (through the
-    handler below, so the widget's CORS headers are added too), or from pivra.middleware for
-    other views under /api/ and /widget/."""
+    """What a request gets while the database cannot be reached. Every view under /api/ and
+    /widget/ is a DRF view, so the handler below answers it for all of them (and the widget's
+    views add their CORS headers)."""
 
     status_code = 503
     default_detail = "The service is temporarily unavailable. Please retry shortly."
@@ -40,7 +40,8 @@ def json_exception_handler(exc, context):
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc.detail = exceptions.ErrorDetail(MISSING_KEY, code="not_authenticated")
     elif isinstance(exc, exceptions.Throttled):
-        exc.detail = exceptions.ErrorDetail(_throttled_message(exc, context), code="rate_limited")
+        plan = context["request"].auth.account.plan
+        exc.detail = exceptions.ErrorDetail(throttled_detail(plan, exc.wait), code="rate_limited")
 
     response = exception_handler(exc, context)
     if response is None or isinstance(exc, exceptions.ValidationError):
@@ -50,10 +51,6 @@ def json_exception_handler(exc, context):
         return response
     response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or exc.default_code}
     return response
-
-
-def _throttled_message(exc, context):
-    return throttled_detail(context["request"].auth.account.plan, exc.wait)
 
 
 def throttled_detail(plan, wait):

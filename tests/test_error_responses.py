@@ -5,7 +5,9 @@ from unittest import mock
 
 import pytest
 from django.db import InterfaceError, OperationalError
+from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 
 @pytest.fixture
@@ -77,3 +79,20 @@ def test_an_unknown_page_is_djangos_html_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_every_view_under_the_json_paths_is_a_drf_view_so_its_errors_are_json():
+    # A database outage becomes the JSON 503 in DRF's exception handler: a plain Django view
+    # under these paths would answer it with an HTML 500 instead.
+    def views(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from views(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.callback
+
+    json_views = [(path, view) for path, view in views(get_resolver().url_patterns)
+                  if path.lstrip("^").startswith(("api/", "widget/"))]
+    assert len(json_views) > 10
+    for path, view in json_views:
+        assert issubclass(getattr(view, "cls", object), APIView), path
