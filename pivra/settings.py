@@ -4,6 +4,7 @@ Read once, here, with django-environ. A `.env` file beside manage.py is loaded w
 `.env.example` documents every variable.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "outbound",
     "accounts",
     "apikeys",
     "chatbots",
@@ -234,8 +236,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
-# Tests may let the URL-source fetcher reach loopback servers; nothing else ever should.
-SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = env.list("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=[])
+# Private or loopback servers (`host:port`, as written in their URLs) that URL sources and
+# webhooks may reach anyway: test servers, a private deployment's own services. Everything else
+# private stays refused (outbound/guard.py).
+OUTBOUND_PRIVATE_ALLOWLIST = env.list("OUTBOUND_PRIVATE_ALLOWLIST", default=[])
+for _entry in OUTBOUND_PRIVATE_ALLOWLIST:
+    if not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[^:\[\]/@\s]+):[0-9]{1,5}", _entry.strip()):
+        raise ImproperlyConfigured(
+            f"OUTBOUND_PRIVATE_ALLOWLIST: {_entry!r} is not host:port (an IPv6 address in brackets: [::1]:8080)."
+        )
+if env.str("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=""):
+    raise ImproperlyConfigured("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS is replaced by OUTBOUND_PRIVATE_ALLOWLIST (host:port).")
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
 SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 

@@ -1,32 +1,25 @@
 """Fetch a `url` source's page without letting a customer aim Pivra at its own network (SSRF).
 
 The rules, each applied to the first address and again to every redirect:
-- only http and https, no credentials in the address;
-- the host name is resolved here, once, and *every* address it resolves to must be public;
-- the connection goes to the address that was checked, never to the name (a second lookup is
-  where DNS rebinding would slip in), while the Host header, SNI and certificate check still use
-  the name;
+- the address passes `outbound.guard.check` (http or https, no credentials, every address the
+  host resolves to public unless OUTBOUND_PRIVATE_ALLOWLIST names it), and the connection goes
+  to the address that was checked (`outbound.http.connection`);
+- at most five redirects, each one checked like the first;
 - the whole fetch, redirects included, ends within SOURCE_FETCH_TIMEOUT_SECONDS and reads at most
   SOURCE_FETCH_MAX_BYTES of HTML or plain text.
-
-http.client rather than urllib: it does no lookups, redirects or proxies (HTTP_PROXY) of its own.
-
-SOURCE_FETCH_ALLOW_PRIVATE_HOSTS lets tests reach a loopback server. It matches the host exactly
-as written in the address, so allowing "127.0.0.1" does not allow "localhost".
 """
 
 import codecs
 import http.client
-import ipaddress
 import re
-import socket
-import ssl
-import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from django.conf import settings
+
+from outbound import guard
+from outbound.http import connection, failure_message
 
 MAX_REDIRECTS = 5
 CONTENT_TYPES = {"text/html", "text/plain"}
@@ -34,17 +27,15 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 USER_AGENT = "Pivra/1.0 (knowledge source fetcher)"
 CHUNK_BYTES = 64 * 1024
 
-# Ranges refused even where a Python release's `is_global` says otherwise (its tables have changed
-# between patch releases). Addresses embedding an IPv4 address are checked by that address too.
-BLOCKED_NETWORKS = [
-    ipaddress.ip_network(network)
-    for network in (
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-        "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "::ffff:0:0/96", "64:ff9b:1::/48", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-    )
-]
-NAT64_PREFIX = ipaddress.ip_network("64:ff9b::/96")
+# How the guard's refusals read on a failed source; `where` is "The address" or, for a redirect,
+# "The page redirects to an address that".
+REFUSALS = {
+    guard.SCHEME: "{where} does not start with http:// or https://, the only kinds Pivra fetches.",
+    guard.CREDENTIALS: "{where} contains a user name or password, which Pivra does not send.",
+    guard.INVALID: "{where} is not a valid web address.",
+    guard.UNKNOWN_HOST: "{where} has a host name that could not be found.",
+    guard.PRIVATE: "{where} resolves to a private network address, which Pivra does not fetch.",
+}
 
 
 class FetchError(Exception):
@@ -73,122 +64,35 @@ def fetch(url):
     except FetchError:
         raise
     except (OSError, http.client.HTTPException) as error:
-        if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
-            raise FetchError(f"The page took longer than {_plural(seconds, 'second')}.") from error
-        if isinstance(error, ssl.SSLCertVerificationError):
-            raise FetchError("The site's security certificate is not valid for its address.") from error
-        if isinstance(error, ssl.SSLError):
-            raise FetchError("Pivra could not make a secure connection to the server.") from error
-        if isinstance(error, http.client.HTTPException):
-            raise FetchError("The server's answer was not valid HTTP.") from error
-        raise FetchError("Pivra could not connect to the server.") from error
-
-
-def is_public_address(ip):
-    """Whether Pivra may connect to `ip` (an `ipaddress` address or a string)."""
-    ip = ipaddress.ip_address(ip)
-    if ip.version == 6:
-        if ip.ipv4_mapped:
-            return is_public_address(ip.ipv4_mapped)
-        embedded = ip.sixtofour or (ipaddress.IPv4Address(ip.packed[-4:]) if ip in NAT64_PREFIX else None)
-        if embedded and not is_public_address(embedded):
-            return False
-    if any(ip in network for network in BLOCKED_NETWORKS if network.version == ip.version):
-        return False
-    return ip.is_global and not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
-    )
-
-
-@dataclass(frozen=True)
-class _Target:
-    scheme: str
-    host: str
-    port: int
-    ip: str
-    path: str
+        timed_out = time.monotonic() >= deadline
+        raise FetchError(failure_message(error, timed_out=timed_out, seconds=seconds, subject="The page")) from error
 
 
 def _check(url, deadline, *, redirected):
-    """Parse and vet one address; return where to connect. Raises FetchError if Pivra must not."""
-    where = "The page redirects to an address that" if redirected else "The address"
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https"):
-        raise FetchError(f"{where} does not start with http:// or https://, the only kinds Pivra fetches.")
-    if "@" in parts.netloc:
-        raise FetchError(f"{where} contains a user name or password, which Pivra does not send.")
+    """Vet one address with the guard; return where to connect. Raises FetchError if Pivra must not."""
     try:
-        host = (parts.hostname or "").encode("idna").decode("ascii")
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
-    except (UnicodeError, ValueError):
-        host = ""
-    if not host:
-        raise FetchError(f"{where} is not a valid web address.")
-
-    addresses = _resolve(host, port, deadline)
-    if not addresses:
-        raise FetchError(f"{where} has a host name that could not be found.")
-    if not _is_allowed_private(host) and not all(is_public_address(ip) for ip in addresses):
-        raise FetchError(f"{where} resolves to a private network address, which Pivra does not fetch.")
-
-    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    if parts.query:
-        path += "?" + quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
-    return _Target(parts.scheme.lower(), host, port, str(addresses[0]), path)
-
-
-def _is_allowed_private(host):
-    allowed = {name.strip("[]").lower() for name in settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS}
-    return host in allowed
-
-
-def _resolve(host, port, deadline):
-    """The addresses of `host`, resolved in a thread so a slow DNS server cannot outlast the deadline."""
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    result = {}
-
-    def lookup():
-        try:
-            result["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            result["infos"] = []
-
-    thread = threading.Thread(target=lookup, daemon=True)
-    thread.start()
-    thread.join(max(0.0, deadline - time.monotonic()))
-    if thread.is_alive():
-        raise TimeoutError
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in result["infos"]))
+        return guard.check(url, deadline=deadline)
+    except guard.Refused as refused:
+        where = "The page redirects to an address that" if redirected else "The address"
+        raise FetchError(REFUSALS[refused.reason].format(where=where)) from None
 
 
 def _get(target, url, deadline):
     """GET one checked target: a `Page`, or the next URL if the server redirects."""
-    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target.host, target.port, ip=target.ip, timeout=max(0.01, deadline - time.monotonic()))
-    # A socket timeout bounds each read, not the whole answer: a server dribbling its headers one
-    # byte at a time would outlast it. At the deadline the watchdog shuts the socket down instead.
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), connection.abort)
-    watchdog.start()
-    try:
-        connection.request("GET", target.path, headers={
+    with connection(target, deadline) as conn:
+        conn.request("GET", target.path, headers={
             "User-Agent": USER_AGENT,
             "Accept": "text/html, text/plain;q=0.9",
             "Accept-Encoding": "identity",
             "Connection": "close",
         })
-        response = connection.getresponse()
+        response = conn.getresponse()
         if time.monotonic() >= deadline:
             raise TimeoutError  # the watchdog cut the headers short
         location = response.getheader("Location")
         if response.status in REDIRECT_STATUSES and location:
             return urljoin(url, location.strip())
         return _read_page(response, url, deadline)
-    finally:
-        watchdog.cancel()
-        connection.close()
 
 
 def _read_page(response, url, deadline):
@@ -246,38 +150,3 @@ def _size(count):
 
 def _plural(count, word):
     return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
-class _PinnedMixin:
-    """Connects to the checked IP address; everything else (Host header, SNI) still uses the name."""
-
-    def __init__(self, host, port, *, ip, timeout, **kwargs):
-        super().__init__(host, port, timeout=timeout, **kwargs)
-        self.ip = ip
-
-    def _connect_to_checked_ip(self):
-        return socket.create_connection((self.ip, self.port), self.timeout)
-
-    def abort(self):
-        """Called by the watchdog thread: make any blocked read return now."""
-        sock = self.sock
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-class _PinnedHTTPConnection(_PinnedMixin, http.client.HTTPConnection):
-    def connect(self):
-        self.sock = self._connect_to_checked_ip()
-
-
-class _PinnedHTTPSConnection(_PinnedMixin, http.client.HTTPSConnection):
-    def __init__(self, host, port, *, ip, timeout):
-        # The default context verifies the certificate chain and that the certificate names `host`.
-        self.ssl_context = ssl.create_default_context()
-        super().__init__(host, port, ip=ip, timeout=timeout, context=self.ssl_context)
-
-    def connect(self):
-        self.sock = self.ssl_context.wrap_socket(self._connect_to_checked_ip(), server_hostname=self.host)

@@ -4,6 +4,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from sources.models import Source
 from sources.worker import process_next_source
@@ -68,11 +69,26 @@ class RecordingServer(ThreadingHTTPServer):
         return f"{scheme}://{host}:{self.port}{path}"
 
 
+def allow(settings, server, host=None):
+    """Let Pivra reach `server` (on loopback, standing in for a public site) under the name `host`."""
+    netloc = urlsplit(server.url(host=host)).netloc
+    settings.OUTBOUND_PRIVATE_ALLOWLIST = [*settings.OUTBOUND_PRIVATE_ALLOWLIST, netloc]
+    return server
+
+
 class ServerPool:
-    """Starts servers in threads; stops them all (and releases hanging routes) on exit."""
+    """Starts servers in threads; stops them all (and releases hanging routes) on exit.
+
+    After `allow_all(settings)`, every server it starts is in OUTBOUND_PRIVATE_ALLOWLIST."""
 
     def __init__(self):
         self.servers = []
+        self.allowed_in = None
+
+    def allow_all(self, settings):
+        self.allowed_in = settings
+        for server in self.servers:
+            allow(settings, server)
 
     def start(self, routes, host="127.0.0.1", wrap_socket=None):
         server = RecordingServer(host, routes)
@@ -80,6 +96,8 @@ class ServerPool:
             server.socket = wrap_socket(server.socket)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self.servers.append(server)
+        if self.allowed_in is not None:
+            allow(self.allowed_in, server)
         return server
 
     def __enter__(self):

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from sources.extract import html_to_text
-from sources.fetcher import is_public_address
-from tests.sources import ServerPool, dribble_headers, elapsed, fetched, hang, page, redirect
+from outbound.guard import is_public_address
+from tests.sources import ServerPool, allow, dribble_headers, elapsed, fetched, hang, page, redirect
 
 PRIVATE = "The address resolves to a private network address, which Pivra does not fetch."
 REAL_GETADDRINFO = socket.getaddrinfo
@@ -23,14 +23,19 @@ ARTICLE = """<!doctype html>
 
 
 @pytest.fixture
-def serve():
+def pool():
     with ServerPool() as pool:
-        yield pool.start
+        yield pool
+
+
+@pytest.fixture
+def serve(pool):
+    return pool.start
 
 
 @pytest.fixture(autouse=True)
 def no_private_hosts(settings):
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = []
+    settings.OUTBOUND_PRIVATE_ALLOWLIST = []
     return settings
 
 
@@ -130,8 +135,7 @@ def test_addresses_that_are_not_http_or_https_fail_without_connecting(chatbot, c
 
 
 def test_an_address_with_a_user_name_and_password_fails_without_a_request(chatbot, serve, settings):
-    server = serve({"/": page(ARTICLE)})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/": page(ARTICLE)}))
     source = fetched(chatbot, server.url(host="admin:hunter2@127.0.0.1"))
     assert source.status == "failed"
     assert "user name or password" in source.error
@@ -142,8 +146,7 @@ def test_an_address_with_a_user_name_and_password_fails_without_a_request(chatbo
 
 def test_a_redirect_to_a_private_address_fails_and_that_server_receives_no_request(chatbot, serve, settings):
     inside = serve({"/": page(ARTICLE)})
-    outside = serve({"/": redirect(inside.url(host="localhost"))})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]  # stands in for a public site
+    outside = allow(settings, serve({"/": redirect(inside.url(host="localhost"))}))  # stands in for a public site
     source = fetched(chatbot, outside.url())
     assert source.status == "failed"
     assert source.error == "The page redirects to an address that resolves to a private network address, which Pivra does not fetch."
@@ -152,8 +155,7 @@ def test_a_redirect_to_a_private_address_fails_and_that_server_receives_no_reque
 
 
 def test_a_redirect_to_the_metadata_address_fails_without_connecting_to_it(chatbot, serve, settings, monkeypatch):
-    server = serve({"/": redirect("http://169.254.169.254/latest/meta-data/", status=301)})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/": redirect("http://169.254.169.254/latest/meta-data/", status=301)}))
     connected, real_create_connection = [], socket.create_connection
 
     def create_connection(address, *args, **kwargs):
@@ -168,24 +170,21 @@ def test_a_redirect_to_the_metadata_address_fails_without_connecting_to_it(chatb
 
 
 def test_a_redirect_to_a_file_address_fails(chatbot, serve, settings):
-    server = serve({"/": redirect("file:///etc/passwd")})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/": redirect("file:///etc/passwd")}))
     source = fetched(chatbot, server.url())
     assert source.status == "failed"
     assert source.error.startswith("The page redirects to an address that does not start with http://")
 
 
 def test_redirects_on_the_same_site_are_followed(chatbot, serve, settings):
-    server = serve({"/old": redirect("/new", status=301), "/new": page(ARTICLE)})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/old": redirect("/new", status=301), "/new": page(ARTICLE)}))
     source = fetched(chatbot, server.url("/old"))
     assert source.status == "ready"
     assert [request["path"] for request in server.requests] == ["/old", "/new"]
 
 
 def test_more_than_five_redirects_fail(chatbot, serve, settings):
-    server = serve({"/loop": redirect("/loop")})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/loop": redirect("/loop")}))
     source = fetched(chatbot, server.url("/loop"))
     assert (source.status, source.error) == ("failed", "The page redirected more than 5 times.")
     assert len(server.requests) == 6
@@ -205,26 +204,32 @@ def test_the_connection_goes_to_the_checked_address_even_if_the_name_would_now_r
 def test_the_request_names_the_host_of_the_address_while_connecting_to_its_checked_ip(chatbot, serve, dns, settings):
     names, _ = dns
     names["shop.example"] = ["127.0.0.1"]
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["shop.example"]
-    server = serve({"/": page(ARTICLE)})
+    server = allow(settings, serve({"/": page(ARTICLE)}), host="shop.example")
     source = fetched(chatbot, server.url(host="shop.example"))
     assert source.status == "ready"
     assert server.requests == [{"path": "/", "host": f"shop.example:{server.port}"}]
 
 
 def test_allowing_an_ip_address_does_not_allow_a_name_for_it(chatbot, serve, settings):
-    server = serve({"/": page(ARTICLE)})
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+    server = allow(settings, serve({"/": page(ARTICLE)}))
     source = fetched(chatbot, server.url(host="localhost"))
     assert (source.status, source.error) == ("failed", PRIVATE)
     assert server.requests == []
 
 
+def test_allowing_a_host_and_port_does_not_allow_another_port_of_that_host(chatbot, serve, settings):
+    allowed_server = allow(settings, serve({"/": page(ARTICLE)}))
+    other = serve({"/": page(ARTICLE)})
+    source = fetched(chatbot, other.url())
+    assert (source.status, source.error) == ("failed", PRIVATE)
+    assert (allowed_server.requests, other.requests) == ([], [])
+
+
 # Reading the page (the test server is allowed: it stands in for a public site)
 
 @pytest.fixture
-def allowed(settings):
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
+def allowed(settings, pool):
+    pool.allow_all(settings)
     return settings
 
 
@@ -330,8 +335,8 @@ def https_server(serve, certificate, dns, settings, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the fetcher trusts the test certificate, and only it
     names, _ = dns
     names["secure.example"] = names["impostor.example"] = ["127.0.0.1"]
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["secure.example", "impostor.example"]
-    return serve({"/": page(ARTICLE)}, wrap_socket=lambda sock: context.wrap_socket(sock, server_side=True))
+    server = serve({"/": page(ARTICLE)}, wrap_socket=lambda sock: context.wrap_socket(sock, server_side=True))
+    return allow(settings, allow(settings, server, host="secure.example"), host="impostor.example")
 
 
 def test_an_https_page_is_fetched_from_the_checked_ip_with_the_host_name_verified(chatbot, https_server):

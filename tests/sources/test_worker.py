@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Plan
 from sources.models import Source
 from sources.worker import claim_next_source, process_pending, process_source
-from tests.sources import ServerPool, fetched, page
+from tests.sources import ServerPool, allow, fetched, page
 
 HTML = "<html><head><title>Delivery</title></head><body><p>We ship worldwide.</p></body></html>"
 
@@ -22,9 +22,8 @@ HTML = "<html><head><title>Delivery</title></head><body><p>We ship worldwide.</p
 @pytest.fixture
 def site(settings):
     """A page the worker may fetch (loopback is allowed for this test only)."""
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
     with ServerPool() as pool:
-        yield pool.start({"/": page(HTML)})
+        yield allow(settings, pool.start({"/": page(HTML)}))
 
 
 def url_source(chatbot, url, status="pending", **fields):

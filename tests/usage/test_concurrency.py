@@ -22,7 +22,7 @@ from chatbots.services import create_chatbot
 from sources.models import Source
 from sources.worker import claim_next_source, process_source
 from tests.factories import make_text_source
-from tests.sources import ServerPool, page
+from tests.sources import ServerPool, allow, page
 from usage import limits
 from widget.services import start_conversation
 
@@ -140,9 +140,8 @@ def test_a_fetched_page_and_a_new_text_source_cannot_both_take_the_last_room(
 ):
     Plan.objects.filter(code="starter").update(max_knowledge_characters=100)
     make_text_source(chatbot, content="x" * 60)  # room for 40 more: the page or the text, not both
-    settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
     with ServerPool() as pool:
-        site = pool.start({"/": page("y" * 30, content_type="text/plain")})
+        site = allow(settings, pool.start({"/": page("y" * 30, content_type="text/plain")}))
         Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url=site.url(), status="pending")
         claimed = claim_next_source()
         # Slower here: the page is fetched before its characters are counted.
