@@ -173,3 +173,31 @@ def no_full_secret_key_in_any_log_record():
     yield
     root.removeHandler(catcher)
     assert not catcher.leaks, "A full secret key was logged:\n" + "\n".join(catcher.leaks)
+
+
+@pytest.fixture
+def run_jobs(transactional_db, django_db_serialized_rollback, settings):
+    """`run_jobs()` runs every queued job as a worker would (procrastinate's, on PostgreSQL) and
+    returns once none is left.
+
+    It makes the test transactional, with the migration-seeded rows restored: a worker sees only
+    committed rows. On SQLite jobs run inline as their transaction commits, so `run_jobs()` finds
+    nothing left to run there. Afterwards the queue is emptied: procrastinate's tables are not
+    Django's, so the test database's flush leaves them alone.
+    """
+    from jobs.queue import uses_worker
+
+    def run():
+        if uses_worker():
+            from procrastinate.contrib.django import app
+
+            with app.replace_connector(app.connector.get_worker_connector()):
+                app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+    yield run
+    if uses_worker():
+        from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
+
+        settings.PROCRASTINATE_READONLY_MODELS = False  # procrastinate's documented switch, for tests
+        ProcrastinateJob.objects.all().delete()
+        ProcrastinateWorker.objects.all().delete()
