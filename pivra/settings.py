@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "outbound",
     "accounts",
     "apikeys",
+    "webhooks",
     "chatbots",
     "sources",
     "leads",
@@ -234,13 +235,20 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
-    "ENUM_NAME_OVERRIDES": {"SourceTypeEnum": ["text", "qa", "url"]},
+    "ENUM_NAME_OVERRIDES": {
+        "SourceTypeEnum": ["text", "qa", "url"],
+        "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
+    },
     "TAGS": [
         {"name": "leads", "description": "Contact details your chatbots captured. Read and delete."},
         {"name": "conversations", "description": "Chats between visitors and your chatbots, with their messages."},
         {"name": "chatbots", "description": "Your chatbots and their settings, with each one's public embed key."},
         {"name": "sources", "description": "The knowledge your chatbots answer from: text, Q&A pairs and web pages."},
         {"name": "usage", "description": "What the account has used of its plan's limits."},
+        {"name": "webhook-endpoints", "description": (
+            "URLs Pivra POSTs signed events to (`lead.created`, `conversation.started`, `source.ready`, …): "
+            "subscribe from your integration instead of polling."
+        )},
     ],
     "PREPROCESSING_HOOKS": ["api.schema.document_api_paths_only"],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_components"],

@@ -12,6 +12,7 @@ from chatbots.api import ChatbotViewSet, ConversationViewSet
 from leads.api import LeadViewSet
 from sources.api import SourceViewSet
 from usage.api import UsageView
+from webhooks.api import WebhookEndpointViewSet
 
 from . import views
 
@@ -24,6 +25,7 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("chatbots", ChatbotViewSet, basename="chatbot")
 router.register("sources", SourceViewSet, basename="source")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 api_urlpatterns = [
     re_path(r"^usage/?$", UsageView.as_view(), name="usage"),
     re_path(r"^", include(router.urls)),
@@ -36,6 +38,7 @@ urlpatterns = [
     re_path(r"^healthz/?$", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),
+    path("settings/webhooks/", include("webhooks.urls")),
     path("install/", include("chatbots.urls")),
     path("admin/", admin.site.urls),
     # The API's schema and reference are public: no login, no API key.

@@ -8,6 +8,7 @@ from pivra.urls import router
 from chatbots.models import Chatbot, Conversation
 from leads.models import Lead
 from sources.models import Source
+from webhooks.models import WebhookEndpoint
 
 from tests.factories import make_conversation, make_leads, make_text_source
 
@@ -19,13 +20,16 @@ def first_accounts_data(account, chatbot):
         "sources": make_text_source(chatbot),
         "conversations": make_conversation(chatbot, [("user", "Private question", [])]),
         "leads": make_leads(account, chatbot, 1)[0],
+        "webhook-endpoints": WebhookEndpoint.objects.create(
+            account=account, url="https://hooks.example.com/pivra", events=["lead.created"]
+        ),
     }
 
 
 def snapshot():
     return {
         model.__name__: sorted(model.objects.values_list("pk", flat=True))
-        for model in (Chatbot, Source, Conversation, Lead)
+        for model in (Chatbot, Source, Conversation, Lead, WebhookEndpoint)
     }
 
 
@@ -66,7 +70,9 @@ def test_usage_for_another_accounts_chatbot_is_refused(other_api_client, chatbot
     assert "chatbot" in response.json()
 
 
-@pytest.mark.parametrize("path", ["/api/leads", "/api/conversations", "/api/chatbots", "/api/sources", "/api/usage"])
+@pytest.mark.parametrize(
+    "path", ["/api/leads", "/api/conversations", "/api/chatbots", "/api/sources", "/api/webhook-endpoints", "/api/usage"]
+)
 def test_every_path_answers_with_and_without_a_trailing_slash_and_never_redirects(api_client, path):
     assert api_client.get(path).status_code == 200
     assert api_client.get(path + "/").status_code == 200

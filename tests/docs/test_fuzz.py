@@ -29,6 +29,7 @@ from apikeys.models import ApiKey
 from chatbots.models import Chatbot, Conversation
 from leads.models import Lead
 from sources.models import Source
+from webhooks.models import WebhookEndpoint
 from tests.factories import make_conversation, make_leads, make_text_source
 from tests.conftest import make_account
 
@@ -74,6 +75,7 @@ def seeded(transactional_db):
         *make_leads(account, chatbot, 2, conversation=conversation, custom_fields={"company": "Acme"}),
         Lead.objects.create(account=account, chatbot=None, conversation=None, name="Phone only", phone="+44 20 7946 0958"),
     ]
+    endpoint = WebhookEndpoint.objects.create(account=account, url="https://hooks.example.com/pivra", events=["lead.created"])
     return {
         "account": account,
         "raw_key": raw_key,
@@ -83,6 +85,7 @@ def seeded(transactional_db):
             "conversations": [conversation.pk],
             "sources": [source.pk for source in sources],
             "leads": [lead.pk for lead in leads],
+            "webhook-endpoints": [endpoint.pk],
         },
     }
 
@@ -94,6 +97,8 @@ def make_throwaway(resource, seeded):
         return Chatbot.objects.create(account=account, name="Throwaway")
     if resource == "sources":
         return make_text_source(chatbot, title="Throwaway")
+    if resource == "webhook-endpoints":
+        return WebhookEndpoint.objects.create(account=account, url="https://hooks.example.com/old", events=["lead.created"])
     return make_leads(account, chatbot, 1)[0]
 
 

@@ -1,0 +1,72 @@
+"""Re-authentication before security-sensitive management actions (SPEC: "re-authentication").
+
+The first key, webhook or embed-key management action of a login session, and any such action
+two hours after the previous one, first shows *Confirm your password*; the right password then
+carries the action out as it was asked for. So a session cookie left in a shared browser, or
+stolen, cannot on its own point the account's leads at someone else's webhook. Logging in does
+not count as confirming.
+
+The time of the last confirmed action is kept in the session: it is not a secret, and the
+session is server-side state every worker shares.
+"""
+
+from datetime import timedelta
+from functools import wraps
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+
+SESSION_KEY = "pivra_sensitive_action_at"
+WINDOW = timedelta(hours=2)
+PASSWORD_FIELD = "confirm_password"
+WRONG_PASSWORD = "That password is not right. Nothing was changed."
+
+
+def requires_recent_password(*, cancel_to):
+    """For a view whose POST is a sensitive management action: ask for the password first unless
+    the session confirmed it, or made such an action, within WINDOW. `cancel_to`: the URL name
+    the page's Cancel link leads to."""
+    return lambda view: _guarded(view, cancel_to)
+
+
+def _guarded(view, cancel_to):
+    @wraps(view)
+    @sensitive_post_parameters(PASSWORD_FIELD)
+    def wrapped(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        error = None
+        if PASSWORD_FIELD in request.POST:
+            if request.user.check_password(request.POST[PASSWORD_FIELD]):
+                request.POST = _without(request.POST, PASSWORD_FIELD)
+                return _carry_on(view, request, *args, **kwargs)
+            error = WRONG_PASSWORD
+        elif _is_recent(request):
+            return _carry_on(view, request, *args, **kwargs)
+        # The action's own fields travel along as hidden inputs, so confirming carries it out.
+        fields = [
+            (name, value) for name, values in request.POST.lists() if name not in ("csrfmiddlewaretoken", PASSWORD_FIELD)
+            for value in values
+        ]
+        context = {"fields": fields, "error": error, "password_field": PASSWORD_FIELD, "cancel_url": reverse(cancel_to)}
+        return render(request, "accounts/confirm_password.html", context, status=400 if error else 200)
+
+    return wrapped
+
+
+def _carry_on(view, request, *args, **kwargs):
+    request.session[SESSION_KEY] = timezone.now().timestamp()
+    return view(request, *args, **kwargs)
+
+
+def _is_recent(request):
+    last = request.session.get(SESSION_KEY)
+    return isinstance(last, (int, float)) and timezone.now().timestamp() - last < WINDOW.total_seconds()
+
+
+def _without(query_dict, name):
+    remaining = query_dict.copy()
+    remaining.pop(name, None)
+    return remaining

@@ -1,0 +1,168 @@
+"""Settings → Webhooks: owners and admins add endpoints, see each one's secret once, and follow
+and resend its deliveries."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.context import current_membership_or_404
+from accounts.reauth import requires_recent_password
+
+from . import events
+from .forms import EndpointForm
+from .models import EVENT_TYPES, Delivery, DeliveryAttempt, EndpointLimitReached, WebhookEndpoint
+
+RECENT_ATTEMPTS = 20
+reauthenticated = requires_recent_password(cancel_to="webhooks")
+
+
+def managers_only(view):
+    """Calls `view(request, account, …)` for owners and admins of an account (as for API keys); a
+    member gets 403 before anything else, the password confirmation included."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        membership = current_membership_or_404(request)
+        if not membership.can_manage_keys:
+            raise PermissionDenied("Only owners and admins can manage webhooks.")
+        return view(request, membership.account, *args, **kwargs)
+
+    return wrapped
+
+
+def _endpoint(account, endpoint_id):
+    """The account's endpoint; another account's is a 404, like one that does not exist."""
+    return get_object_or_404(WebhookEndpoint.objects.for_account(account), pk=endpoint_id)
+
+
+def _render(request, account, form, new_secret=None, status=200):
+    endpoints = list(WebhookEndpoint.objects.for_account(account))
+    for endpoint in endpoints:
+        endpoint.recent_attempts = (
+            DeliveryAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery")[:RECENT_ATTEMPTS]
+        )
+    context = {
+        "form": form,
+        "checked_events": form.checked_events(),
+        "event_types": EVENT_TYPES.items(),
+        "endpoints": endpoints,
+        "new_secret": new_secret,
+    }
+    return render(request, "webhooks/webhooks.html", context, status=status)
+
+
+def _back(endpoint):
+    return redirect(reverse("webhooks") + f"#{endpoint.pk}")
+
+
+# The secret is shown in the response to the POST that creates or rolls it, never in a redirect,
+# the session or a message; frames below must not show it in an error report either.
+@sensitive_variables("new_secret", "context")
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+@managers_only
+@reauthenticated
+def webhooks(request, account):
+    if request.method == "GET":
+        return _render(request, account, EndpointForm())
+    form = EndpointForm(request.POST)
+    if not form.is_valid():
+        return _render(request, account, form, status=400)
+    try:
+        endpoint = WebhookEndpoint.objects.create_endpoint(
+            account=account, url=form.cleaned_data["url"], events=form.cleaned_data["events"]
+        )
+    except EndpointLimitReached as error:
+        form.add_error(None, str(error))
+        return _render(request, account, form, status=400)
+    return _render(request, account, EndpointForm(), new_secret={"endpoint": endpoint, "secret": endpoint.secret})
+
+
+@sensitive_variables("new_secret", "context")
+@never_cache
+@csrf_protect
+@login_required
+@require_POST
+@managers_only
+@reauthenticated
+def roll_secret(request, account, endpoint_id):
+    endpoint = _endpoint(account, endpoint_id)
+    secret = endpoint.roll_secret(timezone.now())
+    new_secret = {"endpoint": endpoint, "secret": secret, "rolled": True}
+    return _render(request, account, EndpointForm(), new_secret=new_secret)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_POST
+@managers_only
+@reauthenticated
+def send_test(request, account, endpoint_id):
+    endpoint = _endpoint(account, endpoint_id)
+    if not endpoint.is_enabled:
+        messages.error(request, "Enable the endpoint before sending it a test event.")
+    else:
+        events.send_test_event(endpoint)
+        messages.success(request, f"A test event is on its way to {endpoint.url}.")
+    return _back(endpoint)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_POST
+@managers_only
+@reauthenticated
+def set_status(request, account, endpoint_id, enabled):
+    endpoint = _endpoint(account, endpoint_id)
+    if enabled:
+        endpoint.enable()
+        messages.success(request, f"Enabled {endpoint.url}: new events are sent to it again.")
+    else:
+        endpoint.disable("Disabled by " + request.user.email)
+        messages.success(request, f"Disabled {endpoint.url}: no events are sent to it until you enable it.")
+    return _back(endpoint)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+@managers_only
+@reauthenticated
+def delete(request, account, endpoint_id):
+    endpoint = _endpoint(account, endpoint_id)
+    if request.method == "POST":
+        endpoint.delete()
+        messages.success(request, f"Deleted {endpoint.url}. No more events are sent to it.")
+        return redirect("webhooks")
+    return render(request, "webhooks/confirm_delete.html", {"endpoint": endpoint})
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_POST
+@managers_only
+@reauthenticated
+def resend(request, account, endpoint_id, delivery_id):
+    endpoint = _endpoint(account, endpoint_id)
+    delivery = get_object_or_404(Delivery.objects.filter(endpoint=endpoint), pk=delivery_id)
+    if not endpoint.is_enabled:
+        messages.error(request, "Enable the endpoint before resending to it.")
+    else:
+        events.resend(delivery)
+        messages.success(request, f"Resending {delivery.event_type} {delivery.event_id}.")
+    return _back(endpoint)
