@@ -234,6 +234,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
+# The chat widget: widget requests a minute per visitor's address and per chatbot (counted like
+# the API's, in Redis when configured), how many of the best passages an answer is built from,
+# and the dotted path of the `widget.services.Answerer` that turns them into a reply.
+WIDGET_RATE_LIMIT_PER_IP = env.int("WIDGET_RATE_LIMIT_PER_IP", default=30)
+WIDGET_RATE_LIMIT_PER_CHATBOT = env.int("WIDGET_RATE_LIMIT_PER_CHATBOT", default=600)
+WIDGET_PASSAGES_PER_ANSWER = env.int("WIDGET_PASSAGES_PER_ANSWER", default=2)
+WIDGET_ANSWERER = env.str("WIDGET_ANSWERER", default="widget.services.ExtractiveAnswerer")
+
 # Tests may let the URL-source fetcher reach loopback servers; nothing else ever should.
 SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = env.list("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=[])
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
