@@ -179,7 +179,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many proxies in front of the app append the address they saw to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR). accounts.context.client_ip reads it; a spoofed header never passes.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024

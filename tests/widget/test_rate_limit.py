@@ -69,7 +69,7 @@ def test_a_limited_ip_does_not_use_up_the_chatbots_budget(widget, settings):
 
 
 def test_behind_a_trusted_proxy_the_visitors_forwarded_ip_is_limited(widget, settings):
-    settings.USE_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.WIDGET_RATE_LIMIT_PER_IP = 1
     proxy = "10.0.0.1"
     first = widget.post("conversations", ip=proxy, headers={"X-Forwarded-For": "198.51.100.1"})
