@@ -32,15 +32,31 @@ def current_membership_or_404(request):
 
 
 def client_ip(request):
-    """The client's address, for audit events.
+    """The client's address: the one place every part of Pivra takes it from (key allowlists,
+    rate limits, audit events).
 
-    REMOTE_ADDR, or behind a trusted proxy (`USE_X_FORWARDED_FOR`) the last X-Forwarded-For
-    entry: the one that proxy appended. Earlier entries come from the client and can be forged.
+    REMOTE_ADDR, unless TRUSTED_PROXY_COUNT proxies stand in front of the app, each appending the
+    address it saw to X-Forwarded-For: then the entry that many places from the right, the one
+    the outermost proxy appended. Entries left of it come from the client and can be forged; a
+    header with fewer entries, or a garbled one, did not come through the proxies and is ignored.
+    An IPv4-mapped IPv6 address (::ffff:203.0.113.9) is given in its IPv4 form.
     """
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or ""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= proxies and forwarded[-proxies]:
+            candidate = forwarded[-proxies]
+            if _parse(candidate) is not None:
+                address = candidate
+    parsed = _parse(address)
+    if parsed is None:
+        return None
+    return str(getattr(parsed, "ipv4_mapped", None) or parsed)
+
+
+def _parse(address):
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None

@@ -4,12 +4,16 @@ operation can give, and the paths as integrators type them (`/api/leads`, not `/
 The committed schema is docs/openapi.yaml; tests/docs/test_schema.py fails when it drifts.
 """
 
+from datetime import datetime, timezone
+
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from accounts.models import Plan
-from apikeys.authentication import EMBED_KEY_REFUSED, InvalidApiKey, plan_not_allowed_detail
+from apikeys.authentication import (
+    EMBED_KEY_REFUSED, InvalidApiKey, expired_key_detail, insufficient_permission_detail, plan_not_allowed_detail,
+)
 
 from .exceptions import MISSING_KEY, request_too_large_detail, throttled_detail
 from .fields import ID_PATTERN
@@ -29,7 +33,8 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 "A secret API key, `pivra_sk_` followed by 36 letters and digits. Create one in "
                 "*Settings → Security* (Starter plan and above); it is shown only once. Send it on "
                 "every request as `Authorization: Bearer pivra_sk_…`, from your server only: a "
-                "secret key gives read and write access to the whole account. The chatbot's public "
+                "secret key reads and writes the whole account (Full access), or what its "
+                "permissions allow (Read only, or Restricted to some resources). The chatbot's public "
                 "embed key (`pivra_pk_…`) is for the chat widget and is refused here."
             ),
         }
@@ -166,7 +171,8 @@ ERROR_RESPONSES = {
     "401": ("Unauthorized", {
         "description": (
             "No usable secret key. The body says why; the `WWW-Authenticate` header follows RFC 6750. "
-            "A malformed, unknown and revoked key all get the same `invalid_api_key` answer."
+            "A malformed, unknown and revoked key all get the same `invalid_api_key` answer; an "
+            "expired key gets `key_expired`."
         ),
         "headers": {"WWW-Authenticate": {
             "description": 'Bearer realm="api", with error="invalid_token" when a key was sent.',
@@ -178,14 +184,24 @@ ERROR_RESPONSES = {
             "embed_key_not_allowed": {
                 "summary": "An embed key (pivra_pk_…) sent", **_error(EMBED_KEY_REFUSED, "embed_key_not_allowed"),
             },
+            "key_expired": {"summary": "An expired key", **_error(
+                expired_key_detail("pivra_sk_…3xQd", datetime(2027, 3, 31, tzinfo=timezone.utc)), "key_expired",
+            )},
         }),
     }),
     "403": ("Forbidden", {
-        "description": "The key is valid, but the account's plan does not include API access.",
+        "description": (
+            "The key is valid, but the account's plan does not include API access, or the key's "
+            "permissions (Read only, or Restricted to some resources) do not allow the request: the "
+            "detail names what was needed, such as `leads:write`. Checked before any object is looked up."
+        ),
         "content": _error_content({
             "plan_not_allowed": {
                 "summary": "Account on the Free plan", **_error(plan_not_allowed_detail("Free"), "plan_not_allowed"),
             },
+            "insufficient_permission": {"summary": "Outside the key's permissions", **_error(
+                insufficient_permission_detail("leads:write"), "insufficient_permission",
+            )},
         }),
     }),
     "404": ("NotFound", {

@@ -22,18 +22,23 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["label", "account", "hint", "created_at", "created_by", "last_used_at", "status"]
+    list_display = ["label", "account", "hint", "access", "created_at", "created_by", "last_used_at", "expires_at", "status"]
     list_filter = [StatusFilter]
     list_select_related = ["account", "created_by"]
     search_fields = ["label", "account__name", "account__id"]
     # Never the hash: staff see what the owner sees.
-    fields = ["id", "account", "label", "hint", "created_by", "created_at", "last_used_at", "revoked_at", "revoked_by"]
+    fields = [
+        "id", "account", "label", "hint", "access", "resource_levels", "created_by", "created_at", "last_used_at",
+        "expires_at", "revoked_at", "revoked_by",
+    ]
     readonly_fields = fields
     actions = ["revoke_keys"]
 
     @admin.display(description="Status")
     def status(self, obj):
-        return "Active" if obj.is_active else "Revoked"
+        if not obj.is_active:
+            return "Revoked"
+        return "Expired" if obj.is_expired() else "Active"
 
     def has_add_permission(self, request):
         return False  # keys are created by account owners, who must see the key once

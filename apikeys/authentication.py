@@ -1,11 +1,14 @@
 """`Authorization: Bearer pivra_sk_…`, checked top to bottom: the header, cheap rejects that need
 no query (prefix, length, checksum), the key's hash, one indexed query for the active key with its
-account and plan, then `last_used_at` (written at most once a minute). Then `HasApiAccess`, the
-API's permission: the key's plan must include API access.
+account and plan, its expiry, then `last_used_at` (written at most once a minute). Then
+`HasApiAccess`, the API's permission: the key's plan must include API access, and the key's own
+permissions the resource the view names (`api_resource`), before any object is looked up.
 
 No verified key is cached anywhere: each request reads the key's row, so a revocation or a plan
 change governs the very next request on every worker and host, whatever state Redis is in.
 """
+
+from datetime import timezone
 
 from django.contrib.auth.models import AnonymousUser
 from django.views.decorators.debug import sensitive_variables
@@ -33,6 +36,13 @@ class InvalidApiKey(exceptions.AuthenticationFailed):
         )
 
 
+class ExpiredApiKey(exceptions.AuthenticationFailed):
+    default_code = "key_expired"
+
+    def __init__(self, presented, expires_at):
+        super().__init__(expired_key_detail(crypto.mask(presented), expires_at.astimezone(timezone.utc)))
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """The request acts as the key (`request.auth`), whose account scopes everything;
     `request.user` is anonymous."""
@@ -55,6 +65,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             api_key = ApiKey.objects.active().select_related("account__plan").get(key_hash=crypto.hash_key(presented))
         except ApiKey.DoesNotExist:
             raise InvalidApiKey(presented) from None
+        if api_key.is_expired():
+            raise ExpiredApiKey(presented, api_key.expires_at)
         api_key.record_use()
         return AnonymousUser(), api_key
 
@@ -65,7 +77,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasApiAccess(permissions.BasePermission):
-    """A valid secret key whose account's plan includes API access."""
+    """A valid secret key whose account's plan includes API access, and whose permissions allow
+    the view's resource (`api_resource`, one of `apikeys.models.RESOURCES`): reading it for GET,
+    HEAD and OPTIONS, writing it otherwise."""
 
     def has_permission(self, request, view):
         api_key = request.auth
@@ -74,8 +88,24 @@ class HasApiAccess(permissions.BasePermission):
         plan = api_key.account.plan
         if not plan.api_keys_allowed:
             raise exceptions.PermissionDenied(plan_not_allowed_detail(plan.name), code="plan_not_allowed")
+        resource = getattr(view, "api_resource", None)
+        write = request.method not in permissions.SAFE_METHODS
+        if not api_key.allows(resource, write=write):
+            needed = f"{resource}:{'write' if write else 'read'}" if resource else "full access"
+            raise exceptions.PermissionDenied(insufficient_permission_detail(needed), code="insufficient_permission")
         return True
 
 
 def plan_not_allowed_detail(plan_name):
     return f"API access is not included in the {plan_name} plan. Upgrade to Starter or above to use API keys."
+
+
+def expired_key_detail(masked_key, expires_at):
+    return f"This API key ({masked_key}) expired on {expires_at:%Y-%m-%d %H:%M} UTC. Create a new key in Settings → Security."
+
+
+def insufficient_permission_detail(needed):
+    return (
+        f"This key's permissions do not allow this request: it needs {needed}. Change the key's "
+        "permissions in Settings → Security, or use another key."
+    )

@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,9 @@ from . import crypto
 # A busy integration must not turn every GET into a row update.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# What a Restricted key may be given, resource by resource (the API's views name theirs).
+RESOURCES = ["chatbots", "sources", "conversations", "leads", "usage", "chat"]
+
 
 class ApiKeyQuerySet(AccountScopedQuerySet):
     def active(self):
@@ -20,7 +24,8 @@ class ApiKeyQuerySet(AccountScopedQuerySet):
 
 
 class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
-    def create_key(self, *, account, label, created_by=None, ip_address=None):
+    def create_key(self, *, account, label, created_by=None, ip_address=None, expires_at=None,
+                   access="full", resource_levels=None):
         """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored."""
         raw_key = crypto.generate_secret_key()
         with transaction.atomic():
@@ -31,6 +36,9 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
                 last_four=raw_key[-4:],
                 key_hash=crypto.hash_key(raw_key),
                 hash_algorithm=crypto.HASH_ALGORITHM,
+                expires_at=expires_at,
+                access=access,
+                resource_levels=resource_levels or {},
             )
             AuditEvent.record(
                 account=account,
@@ -44,6 +52,16 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
 
 
 class ApiKey(models.Model):
+    class Access(models.TextChoices):
+        FULL = "full", "Full access"
+        READ_ONLY = "read_only", "Read only"
+        RESTRICTED = "restricted", "Restricted"
+
+    class Level(models.TextChoices):
+        NONE = "none", "None"
+        READ = "read", "Read"
+        WRITE = "write", "Write"
+
     id = PublicIdField(prefix="key")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
     label = models.CharField(max_length=100)
@@ -60,6 +78,10 @@ class ApiKey(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: the key never expires.")
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.FULL)
+    # For a Restricted key: {resource: level} for the RESOURCES it may use; a missing one is None.
+    resource_levels = models.JSONField(default=dict, blank=True)
 
     objects = ApiKeyManager()
 
@@ -89,6 +111,26 @@ class ApiKey(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+    def is_expired(self, now=None):
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def days_until_expiry(self):
+        """Whole days left, rounded up (a key expiring in 3 hours has 1), for the keys table."""
+        return math.ceil((self.expires_at - timezone.now()) / timedelta(days=1))
+
+    def allows(self, resource, *, write):
+        """Whether the key may read (or write, with `write`) `resource`, one of RESOURCES. An
+        endpoint that names no resource (webhook subscriptions, say) needs Full access."""
+        if self.access == self.Access.FULL:
+            return True
+        if resource is None:
+            return False
+        if self.access == self.Access.READ_ONLY:
+            return not write
+        level = self.resource_levels.get(resource, self.Level.NONE)
+        return level == self.Level.WRITE or (level == self.Level.READ and not write)
 
     def revoke(self, *, by=None, ip_address=None):
         """Revoke now. Returns False if it was already revoked. Every request authenticated after

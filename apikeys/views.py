@@ -57,6 +57,9 @@ def security(request):
             label=form.cleaned_data["label"],
             created_by=request.user,
             ip_address=client_ip(request),
+            expires_at=form.cleaned_data["expires_at"],
+            access=form.cleaned_data["access"],
+            resource_levels=form.cleaned_data["resource_levels"],
         )
     except IntegrityError:  # a concurrent request took the same label
         form.add_error("label", "An active key already has this label. Choose another label.")

@@ -250,6 +250,7 @@ class ChatbotViewSet(
     mixins.UpdateModelMixin, mixins.DestroyModelMixin,
 ):
     model = Chatbot
+    api_resource = "chatbots"
     serializer_class = ChatbotSerializer
     lookup_value_regex = ID_PATTERN
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -273,6 +274,7 @@ class ChatbotViewSet(
 )
 class ConversationViewSet(AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     model = Conversation
+    api_resource = "conversations"
     filterset_class = ConversationFilter
     pagination_class = NewestConversationFirstPagination
     lookup_value_regex = ID_PATTERN

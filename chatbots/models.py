@@ -50,6 +50,12 @@ class Chatbot(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def lead_fields(self):
+        """The lead form's fields, in order, as the chatbot collects them."""
+        wanted = {"name": self.lead_collect_name, "email": self.lead_collect_email, "phone": self.lead_collect_phone}
+        return [name for name, collected in wanted.items() if collected]
+
     def regenerate_embed_key(self):
         self.embed_key = new_embed_key()
         self.save(update_fields=["embed_key", "updated_at"])

@@ -94,6 +94,7 @@ class LeadFilter(django_filters.FilterSet):
 )
 class LeadViewSet(AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin):
     model = Lead
+    api_resource = "leads"
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     lookup_value_regex = ID_PATTERN

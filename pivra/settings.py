@@ -196,7 +196,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# How many proxies in front of the app append the address they saw to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR). accounts.context.client_ip reads it; a spoofed header never passes.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -257,6 +259,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
+
+# The chat widget: widget requests a minute per visitor's address and per chatbot (counted like
+# the API's, in Redis when configured), how many of the best passages an answer is built from,
+# and the dotted path of the `widget.services.Answerer` that turns them into a reply.
+WIDGET_RATE_LIMIT_PER_IP = env.int("WIDGET_RATE_LIMIT_PER_IP", default=30)
+WIDGET_RATE_LIMIT_PER_CHATBOT = env.int("WIDGET_RATE_LIMIT_PER_CHATBOT", default=600)
+WIDGET_PASSAGES_PER_ANSWER = env.int("WIDGET_PASSAGES_PER_ANSWER", default=2)
+WIDGET_ANSWERER = env.str("WIDGET_ANSWERER", default="widget.services.ExtractiveAnswerer")
 
 # Private or loopback servers (`host:port`, as written in their URLs) that URL sources and
 # webhooks may reach anyway: test servers, a private deployment's own services. Everything else

@@ -13,6 +13,7 @@ from leads.api import LeadViewSet
 from sources.api import SourceViewSet
 from usage.api import UsageView
 from webhooks.api import WebhookEndpointViewSet
+from widget import views as widget
 
 from . import views
 
@@ -31,6 +32,15 @@ api_urlpatterns = [
     re_path(r"^", include(router.urls)),
 ]
 
+# The chat widget's public endpoints (the embed key, not a secret key), with and without a slash.
+CONVERSATION = r"^conversations/(?P<conversation_id>conv_[0-9A-Za-z]{20})"
+widget_urlpatterns = [
+    re_path(r"^chatbot/?$", widget.ChatbotView.as_view(), name="widget_chatbot"),
+    re_path(r"^conversations/?$", widget.ConversationView.as_view(), name="widget_conversations"),
+    re_path(rf"{CONVERSATION}/messages/?$", widget.MessageView.as_view(), name="widget_messages"),
+    re_path(rf"{CONVERSATION}/lead/?$", widget.LeadView.as_view(), name="widget_lead"),
+]
+
 urlpatterns = [
     # First: integrations' polling is most of the traffic, and each pattern tried costs time.
     path("api/", include(api_urlpatterns)),
@@ -45,7 +55,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(**PUBLIC), name="schema"),
     re_path(r"^api/docs/?$", ApiReferenceView.as_view(url_name="schema"), name="api_docs"),
     path("docs/getting-started/", GettingStartedView.as_view(), name="getting_started"),
-    path("widget/v1/", include("widget.urls")),
+    path("widget/v1/", include(widget_urlpatterns)),
 ]
 
 handler404 = "pivra.views.not_found"

@@ -191,6 +191,7 @@ class SourceViewSet(
     mixins.DestroyModelMixin,
 ):
     model = Source
+    api_resource = "sources"
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
     lookup_value_regex = ID_PATTERN

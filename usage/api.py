@@ -76,6 +76,8 @@ USAGE_EXAMPLE = {
 class UsageView(APIView):
     """The plan, the current period, and what the account has used of each limit."""
 
+    api_resource = "usage"
+
     @extend_schema(
         operation_id="usage_retrieve",
         summary="What the account has used of its plan",

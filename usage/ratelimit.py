@@ -1,6 +1,6 @@
-"""Fixed one-minute counting windows, for every rate limit in Pivra: the API's requests a minute
-per account (`PlanRateThrottle`, the API's DRF throttle), and the widget's per visitor and per
-chatbot.
+"""Fixed one-minute counting windows, for every rate limit in Pivra, and the DRF throttles that
+count in them: the API's requests a minute per account (`PlanRateThrottle`), and the widget's per
+visitor and per chatbot (`VisitorRateThrottle`).
 
 With Redis every worker on every host shares the counts, one round trip a count. With the
 embedded default (per-process memory) each process counts on its own, which is right for one
@@ -18,10 +18,17 @@ from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
+from accounts.context import client_ip
+
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
 _warned_at = 0.0  # when this process last logged that the store is unreachable
+
+
+def _now():
+    """The clock, as a seam: tests hold it still so that no test straddles two windows."""
+    return time.time()
 
 
 def redis_configured():
@@ -30,7 +37,7 @@ def redis_configured():
 
 def window_key(name, now=None):
     """The cache key that counts `name` in the window holding `now`."""
-    return f"{name}:{int((now or time.time()) // WINDOW_SECONDS)}"
+    return f"{name}:{int((now or _now()) // WINDOW_SECONDS)}"
 
 
 def hit(name, now=None):
@@ -71,12 +78,12 @@ def counted(name, now=None):
 
 
 def seconds_until_next_window(now=None):
-    now = now or time.time()
+    now = now or _now()
     return max(1, int(WINDOW_SECONDS - now % WINDOW_SECONDS + 0.999))
 
 
 def current_window_ends_at():
-    return datetime.fromtimestamp((int(time.time() // WINDOW_SECONDS) + 1) * WINDOW_SECONDS, tz=timezone.utc)
+    return datetime.fromtimestamp((int(_now() // WINDOW_SECONDS) + 1) * WINDOW_SECONDS, tz=timezone.utc)
 
 
 def api_requests(account_id):
@@ -101,6 +108,32 @@ class PlanRateThrottle(BaseThrottle):
             return True
         count = hit(api_requests(account.pk))
         return count is None or count <= limit
+
+    def wait(self):
+        return seconds_until_next_window()
+
+
+class VisitorRateThrottle(BaseThrottle):
+    """The widget's limits: WIDGET_RATE_LIMIT_PER_IP requests a minute from one visitor's address,
+    and WIDGET_RATE_LIMIT_PER_CHATBOT to one chatbot (`request.auth`) from all of them.
+
+    One throttle for both limits, because they are counted in order, and DRF asks every
+    throttle class whatever the others answered: the chatbot's count is taken only for requests
+    within the IP's limit (otherwise one visitor's flood would use up the chatbot's budget and
+    lock every other visitor out), and a store found unreachable lets the request through without
+    being asked again (a request waits on Redis once at most).
+    """
+
+    def allow_request(self, request, view):
+        ip = client_ip(request)
+        if ip:
+            per_ip = hit(f"widget:ratelimit:ip:{ip}")
+            if per_ip is None:
+                return True
+            if per_ip > settings.WIDGET_RATE_LIMIT_PER_IP:
+                return False
+        per_chatbot = hit(f"widget:ratelimit:chatbot:{request.auth.pk}")
+        return per_chatbot is None or per_chatbot <= settings.WIDGET_RATE_LIMIT_PER_CHATBOT
 
     def wait(self):
         return seconds_until_next_window()

@@ -1,12 +1,17 @@
-"""The widget's credential: a chatbot's public embed key in the `X-Pivra-Embed-Key` header.
+"""Who may talk to the widget's endpoints: the credential (a chatbot's public embed key in the
+`X-Pivra-Embed-Key` header) and what that chatbot allows (the websites it answers on, and whether
+it answers at all).
 
 The key is public (it sits in the page's snippet anyway), so it proves only which chatbot the
 widget talks to. A secret key (`pivra_sk_…`) is refused wherever it is sent: it must never be in
 a web page. Junk is refused without a query (prefix, length, checksum), then one indexed lookup.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth.models import AnonymousUser
 from rest_framework import authentication, exceptions
+from rest_framework.permissions import BasePermission
 
 from accounts.tokens import EMBED_KEY_PREFIX, is_well_formed
 from apikeys.crypto import SECRET_KEY_PREFIX
@@ -49,3 +54,37 @@ class EmbedKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'EmbedKey realm="widget"'
+
+
+def origin_allowed(chatbot, origin):
+    """Any origin when the chatbot has no allowed domains; else one whose host name is listed
+    (`*.example.com` allows the subdomains of example.com)."""
+    if not chatbot.allowed_domains:
+        return True
+    try:
+        host = (urlsplit(origin or "").hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if not host:
+        return False
+    for domain in chatbot.allowed_domains:
+        domain = domain.lower()
+        if host == domain or (domain.startswith("*.") and host.endswith(domain[1:])):
+            return True
+    return False
+
+
+class AllowedOrigin(BasePermission):
+    message = "This chatbot does not answer on this website."
+    code = "origin_not_allowed"
+
+    def has_permission(self, request, view):
+        return origin_allowed(request.auth, request.headers.get("Origin"))
+
+
+class ActiveChatbot(BasePermission):
+    message = "This chat is not available right now."
+    code = "chatbot_paused"
+
+    def has_permission(self, request, view):
+        return request.auth.status == Chatbot.Status.ACTIVE

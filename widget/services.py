@@ -2,18 +2,16 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from chatbots.models import Conversation, Message
 from leads.models import Lead
 from sources import search
 from usage.limits import use_message_credit
-
-from . import conf
-from .answering import get_answerer
-from .forms import lead_fields
 
 HISTORY_LENGTH = 50
 
@@ -23,7 +21,7 @@ LEAD_INVITATION = " Leave your details and the team will get back to you."
 
 
 def lead_capture_available(chatbot):
-    return chatbot.lead_capture_enabled and bool(lead_fields(chatbot))
+    return chatbot.lead_capture_enabled and bool(chatbot.lead_fields)
 
 
 def find_conversation(*, chatbot, conversation_id):
@@ -83,7 +81,7 @@ def answer_message(*, conversation, content):
             return Reply(content=UNAVAILABLE + invitation, cited_sources=[], offer_lead_form=bool(invitation))
         user_message = _add_message(conversation, Message.Role.USER, content, now)
 
-    passages = search.search(chatbot, content, limit=conf.get("WIDGET_PASSAGES_PER_ANSWER"))
+    passages = search.search(chatbot, content, limit=settings.WIDGET_PASSAGES_PER_ANSWER)
     if passages:
         text = get_answerer(chatbot).answer(content, passages)
         titles = {}
@@ -95,6 +93,32 @@ def answer_message(*, conversation, content):
     reply = _add_message(conversation, Message.Role.ASSISTANT, text, timezone.now(), cited_sources=cited)
     return Reply(content=text, cited_sources=cited, offer_lead_form=not passages and bool(invitation),
                  user_message=user_message, message=reply)
+
+
+class Answerer:
+    """Turns the best passages of the chatbot's sources (never an empty list) into the reply.
+
+    The one in use is named by the WIDGET_ANSWERER setting, so a language-model provider can be
+    plugged in (a subclass whose `answer` sends the question, the chatbot's instructions and the
+    passages to the model). The default quotes the passages: no model, no network, no cost.
+    """
+
+    def __init__(self, chatbot):
+        self.chatbot = chatbot  # its name and instructions, for answerers that can use them
+
+    def answer(self, question, passages):
+        raise NotImplementedError
+
+
+class ExtractiveAnswerer(Answerer):
+    """Replies with the best-matching passages themselves, best first."""
+
+    def answer(self, question, passages):
+        return "\n\n".join(passage.text or passage.title for passage in passages)
+
+
+def get_answerer(chatbot):
+    return import_string(settings.WIDGET_ANSWERER)(chatbot)
 
 
 def _add_message(conversation, role, content, created_at, cited_sources=()):

@@ -1,25 +1,70 @@
-"""The chat widget's public endpoints, under /widget/v1/.
+"""The chat widget's public endpoints, under /widget/v1/ (routed in pivra/urls.py), with what
+they accept.
 
 Every endpoint takes the chatbot's embed key in the `X-Pivra-Embed-Key` header (POSTs a JSON
 object) and answers JSON; errors are `{"detail", "code"}` (400s add
 `"errors": {field: [messages]}`). `WidgetView` says what each request goes through.
 """
 
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.exceptions import json_exception_handler
+from api.parsers import IgnoreClientContentNegotiation, JsonObjectParser
+from usage.ratelimit import VisitorRateThrottle
+
 from . import services
-from .authentication import EMBED_KEY_HEADER, EmbedKeyAuthentication
-from .exceptions import InvalidInput, widget_exception_handler
-from .forms import LeadForm, MessageForm, StartConversationForm, lead_fields
-from .parsers import JsonObjectParser, IgnoreClientContentNegotiation
-from .permissions import ActiveChatbot, AllowedOrigin, origin_allowed
-from .throttling import RateLimited, VisitorRateThrottle
+from .authentication import EMBED_KEY_HEADER, ActiveChatbot, AllowedOrigin, EmbedKeyAuthentication, origin_allowed
 
 PREFLIGHT_MAX_AGE = 600
+
+
+class WidgetBodyParser(JsonObjectParser):
+    # The widget sends a message of at most 2,000 characters or a short lead form: a body past
+    # this is not the widget's, and is refused before it is read (the site-wide limit is 5 MB).
+    max_bytes = 32 * 1024
+
+
+class RateLimited(exceptions.APIException):
+    """The widget's 429. Not DRF's `Throttled`, whose message the API's handler words for API
+    keys and plans; DRF's handler still sends `wait` as Retry-After."""
+
+    status_code = 429
+    default_code = "rate_limited"
+
+    def __init__(self, wait):
+        super().__init__(f"Too many messages. Please wait {wait} seconds and try again.")
+        self.wait = wait
+
+
+class InvalidInput(exceptions.APIException):
+    """A 400 for a form's field errors: `{"detail": <the first>, "code": "invalid", "errors":
+    {field: [messages]}}` (see `widget_exception_handler`), so the widget can show one
+    message and still know every field."""
+
+    status_code = 400
+    default_code = "invalid"
+
+    def __init__(self, form):
+        self.errors = {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+        super().__init__(next(iter(self.errors.values()))[0])
+
+
+def widget_exception_handler(exc, context):
+    """The API's handler (which also answers an unreachable database with a 503 that leaves
+    through the view, so it gets the widget's CORS headers), and a 400 for a form keeps its field
+    errors beside the detail."""
+    response = json_exception_handler(exc, context)
+    if isinstance(exc, InvalidInput):
+        response.data["errors"] = exc.errors
+    return response
 
 
 class WidgetView(APIView):
@@ -35,7 +80,7 @@ class WidgetView(APIView):
     authentication_classes = [EmbedKeyAuthentication]
     permission_classes = [AllowedOrigin, ActiveChatbot]
     throttle_classes = [VisitorRateThrottle]
-    parser_classes = [JsonObjectParser]
+    parser_classes = [WidgetBodyParser]
     content_negotiation_class = IgnoreClientContentNegotiation
     http_method_names = ["get", "post", "options"]  # no HEAD for a GET
     chatbot = None  # the chatbot whose embed key authenticated the request, once it has
@@ -93,6 +138,57 @@ class WidgetView(APIView):
         return response
 
 
+# What the endpoints accept: JSON objects whose fields are strings.
+
+MAX_MESSAGE_CHARS = 2000
+PHONE = re.compile(r"^\+?[0-9 ().\-/]{6,30}$")
+
+
+class JsonForm(forms.Form):
+    """A form bound to a parsed JSON object, where each field must be a string (or null/absent):
+    a list or a number is refused rather than turned into its repr."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name in self.fields:
+            value = self.data.get(name)
+            if value is not None and not isinstance(value, str):
+                self.add_error(name, "Send this field as a string.")
+
+
+class StartConversationForm(JsonForm):
+    conversation_id = forms.RegexField(regex=r"^conv_[0-9A-Za-z]{20}$", required=False)
+    visitor_id = forms.RegexField(regex=r"^[0-9A-Za-z_-]{1,64}$", required=False)
+
+
+class MessageForm(JsonForm):
+    content = forms.CharField(max_length=MAX_MESSAGE_CHARS, error_messages={"required": "Type a message first."})
+
+
+class LeadForm(JsonForm):
+    """The lead form as the chatbot's lead capture settings ask for it: each field it collects is
+    required, the others are not accepted."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=50)
+
+    def __init__(self, *args, chatbot, **kwargs):
+        super().__init__(*args, **kwargs)
+        collected = chatbot.lead_fields
+        for name in list(self.fields):
+            if name not in collected:
+                del self.fields[name]
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        if not PHONE.match(phone) or sum(c.isdigit() for c in phone) < 6:
+            raise ValidationError("Enter a phone number, such as +1 555 010 0199.")
+        return phone
+
+
 def message_json(message):
     return {
         "id": message.pk,
@@ -109,7 +205,7 @@ def chatbot_json(chatbot):
         "welcome_message": chatbot.welcome_message,
         "lead_capture": {
             "enabled": services.lead_capture_available(chatbot),
-            "fields": lead_fields(chatbot) if chatbot.lead_capture_enabled else [],
+            "fields": chatbot.lead_fields if chatbot.lead_capture_enabled else [],
         },
     }
 

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.test import TestCase
 
 from sources.models import Source
-from widget import throttling
+from usage import ratelimit
 
 VISITOR_IP = "203.0.113.7"
 
@@ -19,7 +19,7 @@ FROZEN_CLOCK = 1_800_000_000 + 15.5  # 15.5 seconds into a one-minute window
 def fresh_rate_limits(monkeypatch):
     """Rate-limit counters live in the cache, which outlives a test: start each test at zero,
     with the rate limiter's clock held still so that no test straddles two windows."""
-    monkeypatch.setattr(throttling, "_now", lambda: FROZEN_CLOCK)
+    monkeypatch.setattr(ratelimit, "_now", lambda: FROZEN_CLOCK)
     cache.clear()
     yield
     cache.clear()

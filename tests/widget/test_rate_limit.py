@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from usage.ratelimit import window_key
 from tests.conftest import redis_caches, requires_redis
-from widget import throttling
+from usage import ratelimit
 
 from .conftest import FROZEN_CLOCK, WidgetClient
 
@@ -40,7 +40,7 @@ def test_the_next_minute_starts_a_new_count(widget, settings, monkeypatch):
     settings.WIDGET_RATE_LIMIT_PER_IP = 1
     assert widget.post("conversations").status_code == 201
     assert widget.post("conversations").status_code == 429
-    monkeypatch.setattr(throttling, "_now", lambda: FROZEN_CLOCK + 45)
+    monkeypatch.setattr(ratelimit, "_now", lambda: FROZEN_CLOCK + 45)
     assert widget.post("conversations").status_code == 201
 
 
@@ -69,7 +69,7 @@ def test_a_limited_ip_does_not_use_up_the_chatbots_budget(widget, settings):
 
 
 def test_behind_a_trusted_proxy_the_visitors_forwarded_ip_is_limited(widget, settings):
-    settings.USE_X_FORWARDED_FOR = True
+    settings.TRUSTED_PROXY_COUNT = 1
     settings.WIDGET_RATE_LIMIT_PER_IP = 1
     proxy = "10.0.0.1"
     first = widget.post("conversations", ip=proxy, headers={"X-Forwarded-For": "198.51.100.1"})
@@ -98,13 +98,13 @@ def test_with_the_store_unreachable_visitors_get_through_and_each_request_asks_i
     settings.WIDGET_RATE_LIMIT_PER_IP = 1
     settings.WIDGET_RATE_LIMIT_PER_CHATBOT = 1
     asked = []
-    hit = throttling.windows.hit
+    hit = ratelimit.hit
 
     def counting_hit(*args):
         asked.append(args)
         return hit(*args)
 
-    monkeypatch.setattr(throttling.windows, "hit", counting_hit)
+    monkeypatch.setattr(ratelimit, "hit", counting_hit)
     statuses = [widget.post("conversations").status_code for _ in range(3)]
     assert statuses == [201, 201, 201]
     assert len(asked) == 3
