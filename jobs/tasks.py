@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 KEEP_SUCCEEDED_JOBS_HOURS = 24
 
 
-@app.periodic(cron="* * * * * */10")  # every 10 seconds (the sixth field is seconds)
+@app.periodic(cron=settings.JOBS_STALLED_CHECK_CRON)  # every minute unless configured
 @app.task(queue="jobs", name="jobs.retry_stalled_jobs", queueing_lock="jobs.retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context, timestamp):
     """Queue again the running jobs of workers that stopped sending heartbeats (killed with
@@ -30,5 +30,5 @@ async def retry_stalled_jobs(context, timestamp):
 @app.task(queue="jobs", name="jobs.delete_old_jobs", queueing_lock="jobs.delete_old_jobs", pass_context=True)
 async def delete_old_jobs(context, timestamp):
     """Delete jobs that succeeded more than a day ago (failed ones stay for inspection): the queue
-    stays small although the stalled-job check alone adds a job every 10 seconds."""
+    stays small although the stalled-job check alone adds a job a minute."""
     await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_SUCCEEDED_JOBS_HOURS)

@@ -119,9 +119,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # commits. Installed before the apps whose tasks.py it discovers.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.insert(INSTALLED_APPS.index("jobs"), "procrastinate.contrib.django")
-# A worker sends a heartbeat every third of this; one silent for this long is taken for dead, and
-# the jobs it was running are queued again (jobs/tasks.py).
+# A worker sends a heartbeat every third of JOBS_STALLED_AFTER_SECONDS; one silent that long is
+# taken for dead, and the jobs it was running are queued again by a check that runs on
+# JOBS_STALLED_CHECK_CRON (jobs/tasks.py; a sixth field is seconds). Tests shorten both.
 JOBS_STALLED_AFTER_SECONDS = env.float("JOBS_STALLED_AFTER_SECONDS", default=30)
+JOBS_STALLED_CHECK_CRON = env.str("JOBS_STALLED_CHECK_CRON", default="* * * * *")
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_STALLED_AFTER_SECONDS / 3,
     "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
@@ -288,6 +290,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Not every process start's task registrations, nor the stalled-job check's every 10 s.
+    # Not every process start's task registrations, nor each tick of the periodic jobs.
     "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},
 }

@@ -50,7 +50,6 @@ class Source(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="source_account_newest"),
             models.Index(fields=["chatbot", "status"], name="source_chatbot_status"),
-            models.Index(fields=["status", "created_at"], name="source_queue"),
         ]
 
     def __str__(self):

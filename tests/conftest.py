@@ -176,7 +176,7 @@ def no_full_secret_key_in_any_log_record():
 
 
 @pytest.fixture
-def run_jobs(transactional_db, django_db_serialized_rollback, settings):
+def run_jobs(transactional_db, django_db_serialized_rollback, settings, monkeypatch):
     """`run_jobs()` runs every queued job as a worker would (procrastinate's, on PostgreSQL) and
     returns once none is left.
 
@@ -185,7 +185,14 @@ def run_jobs(transactional_db, django_db_serialized_rollback, settings):
     nothing left to run there. Afterwards the queue is emptied: procrastinate's tables are not
     Django's, so the test database's flush leaves them alone.
     """
+    from django.db import connection
+
     from jobs.queue import uses_worker
+
+    # The worker runs each task in a thread of its own, with a connection of its own: closed after
+    # the task (procrastinate's Django middleware) only when it is not kept for reuse, and a
+    # connection left open stops the test database from being dropped at the end.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
 
     def run():
         if uses_worker():
