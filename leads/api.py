@@ -2,6 +2,7 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from django.db import transaction
 from rest_framework import mixins, serializers
 
 from api.fields import ID_PATTERN
@@ -9,6 +10,7 @@ from api.filters import UtcDateTimeFilter
 from api.schema import DELETE_IS_FINAL, object_id, response_example
 from api.scoping import AccountScopedViewSet
 from chatbots.api import CHATBOT_ID, CONVERSATION_ID, chatbot_filter
+from webhooks.events import emit
 
 from .models import Lead
 
@@ -98,3 +100,10 @@ class LeadViewSet(AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     serializer_class = LeadSerializer
     filterset_class = LeadFilter
     lookup_value_regex = ID_PATTERN
+
+    def perform_destroy(self, instance):
+        # The lead as it was, so the integration knows which one to remove (by id or email).
+        with transaction.atomic():
+            data = self.get_serializer(instance).data
+            instance.delete()
+            emit(instance.account_id, "lead.deleted", data)

@@ -284,6 +284,12 @@ if env.str("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=""):
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
 SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 
+# Email (a webhook endpoint Pivra disabled, told to the account's owners): EMAIL_URL in
+# django-environ's form (smtp+tls://user:password@host:587); unset, the console backend.
+_email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
+vars().update({name: value for name, value in _email.items() if value is not None})
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pivra <no-reply@pivra.example>")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

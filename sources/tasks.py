@@ -15,6 +15,7 @@ from procrastinate.contrib.django import app
 
 from usage import limits
 
+from .events import emit_status
 from .extract import page_text
 from .fetcher import FetchError, fetch
 from .models import MAX_CONTENT_CHARACTERS, Source
@@ -96,5 +97,6 @@ def _finish(source, **fields):
         for name, value in fields.items():
             setattr(current, name, value)
         current.save(update_fields=[*fields, "updated_at"])  # re-indexes it once committed
+        emit_status(current)  # source.ready / source.failed webhooks, in the same transaction
     logger.info("Source %s is %s: %s", current.pk, current.status, current.error or f"{current.character_count:,} characters")
     return current

@@ -8,10 +8,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from chatbots.api import ConversationSerializer, MessageSerializer
 from chatbots.models import Conversation, Message
+from leads.api import LeadSerializer
 from leads.models import Lead
 from sources import search
 from usage.limits import use_message_credit
+from webhooks.events import emit
 
 HISTORY_LENGTH = 50
 
@@ -41,9 +44,11 @@ def start_conversation(*, chatbot, visitor_id="", conversation_id=None):
         conversation = find_conversation(chatbot=chatbot, conversation_id=conversation_id)
         if conversation is not None:
             return conversation, False
-    conversation = Conversation.objects.create(
-        account_id=chatbot.account_id, chatbot=chatbot, visitor_id=visitor_id, channel=Conversation.Channel.WIDGET
-    )
+    with transaction.atomic():  # the conversation and its webhook deliveries, or neither
+        conversation = Conversation.objects.create(
+            account_id=chatbot.account_id, chatbot=chatbot, visitor_id=visitor_id, channel=Conversation.Channel.WIDGET
+        )
+        emit(chatbot.account_id, "conversation.started", ConversationSerializer(conversation).data)
     return conversation, True
 
 
@@ -122,13 +127,17 @@ def get_answerer(chatbot):
 
 
 def _add_message(conversation, role, content, created_at, cited_sources=()):
-    message = Message.objects.create(
-        conversation=conversation, role=role, content=content, cited_sources=list(cited_sources),
-        created_at=created_at,
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        message_count=F("message_count") + 1, last_message_at=created_at
-    )
+    with transaction.atomic():  # the message, its count and its webhook deliveries, or none of them
+        message = Message.objects.create(
+            conversation=conversation, role=role, content=content, cited_sources=list(cited_sources),
+            created_at=created_at,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            message_count=F("message_count") + 1, last_message_at=created_at
+        )
+        # As the API shows a message (inside its conversation), with the conversation it belongs to.
+        data = {**MessageSerializer(message).data, "conversation": conversation.pk}
+        emit(conversation.account_id, "message.created", data)
     return message
 
 
@@ -144,6 +153,9 @@ def capture_lead(*, conversation, name="", email="", phone=""):
         created = lead is None
         if created:
             lead = Lead(account_id=conversation.account_id, chatbot_id=conversation.chatbot_id, conversation=conversation)
+        changed = created or (lead.name, lead.email, lead.phone) != (name, email, phone)
         lead.name, lead.email, lead.phone = name, email, phone
         lead.save()
+        if changed:  # the same form sent twice is not news to a CRM
+            emit(lead.account_id, "lead.created" if created else "lead.updated", LeadSerializer(lead).data)
     return lead, created
