@@ -5,7 +5,6 @@ deliveries log keeps."""
 import email.utils
 import json
 import logging
-import socket
 from datetime import timedelta
 
 import pytest
@@ -24,9 +23,6 @@ from webhooks.tasks import delete_old_deliveries
 from widget.services import capture_lead, start_conversation
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="procrastinate's queue is PostgreSQL's")
-
-REAL_GETADDRINFO = socket.getaddrinfo
-
 
 class Schedule:
     """Records what `attempt` schedules instead of queueing jobs: [(attempt number, seconds)]."""
@@ -296,31 +292,6 @@ def test_enabling_again_starts_the_five_days_afresh(db, clock, endpoint):
 
 
 # SSRF at delivery time
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    names = {}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host not in names:
-            return REAL_GETADDRINFO(host, port, *args, **kwargs)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return names
-
-
-@pytest.fixture
-def connections(monkeypatch):
-    calls = []
-
-    def create_connection(address, *args, **kwargs):
-        calls.append(address)
-        raise ConnectionRefusedError
-
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return calls
 
 
 def test_a_host_that_resolves_to_a_private_address_at_delivery_fails_without_a_connection(
