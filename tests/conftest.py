@@ -1,3 +1,4 @@
+import socket
 import time
 
 import pytest
@@ -208,3 +209,40 @@ def run_jobs(transactional_db, django_db_serialized_rollback, settings, monkeypa
         settings.PROCRASTINATE_READONLY_MODELS = False  # procrastinate's documented switch, for tests
         ProcrastinateJob.objects.all().delete()
         ProcrastinateWorker.objects.all().delete()
+
+
+# Outbound connections (URL sources, webhooks) without the network
+
+REAL_GETADDRINFO = socket.getaddrinfo
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Records every outgoing connection instead of making it."""
+    calls = []
+
+    def create_connection(address, *args, **kwargs):
+        calls.append(address)
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return calls
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Maps host names to addresses; other names resolve for real. Records every lookup."""
+    names, lookups = {}, []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        lookups.append(host)
+        if host not in names:
+            return REAL_GETADDRINFO(host, port, *args, **kwargs)
+        answers = names[host] if isinstance(names[host], list) else names[host](len(lookups))
+        return [
+            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in answers
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return names, lookups

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_variables
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from accounts.reauth import requires_recent_password
@@ -22,21 +22,27 @@ from .forms import EndpointForm
 from .models import EVENT_TYPES, Delivery, DeliveryAttempt, EndpointLimitReached, WebhookEndpoint
 
 RECENT_ATTEMPTS = 20
-reauthenticated = requires_recent_password(cancel_to="webhooks")
 
 
-def managers_only(view):
-    """Calls `view(request, account, …)` for owners and admins of an account (as for API keys); a
-    member gets 403 before anything else, the password confirmation included."""
+def management_view(*methods):
+    """Every page and action of Settings → Webhooks: logged in, uncached, CSRF-checked, only
+    `methods`; then for owners and admins only (a member gets 403 before anything else, the
+    password confirmation included), and a POST only once the password was confirmed
+    (accounts.reauth). The view is called as `view(request, account, …)`."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        membership = current_membership_or_404(request)
-        if not membership.can_manage_keys:
-            raise PermissionDenied("Only owners and admins can manage webhooks.")
-        return view(request, membership.account, *args, **kwargs)
+    def decorate(view):
+        confirmed = requires_recent_password(cancel_to="webhooks")(view)
 
-    return wrapped
+        @wraps(view)
+        def managers_only(request, *args, **kwargs):
+            membership = current_membership_or_404(request)
+            if not membership.can_manage_keys:  # owners and admins, as for API keys
+                raise PermissionDenied("Only owners and admins can manage webhooks.")
+            return confirmed(request, membership.account, *args, **kwargs)
+
+        return never_cache(csrf_protect(login_required(require_http_methods(methods)(managers_only))))
+
+    return decorate
 
 
 def _endpoint(account, endpoint_id):
@@ -67,12 +73,7 @@ def _back(endpoint):
 # The secret is shown in the response to the POST that creates or rolls it, never in a redirect,
 # the session or a message; frames below must not show it in an error report either.
 @sensitive_variables("new_secret", "context")
-@never_cache
-@csrf_protect
-@login_required
-@require_http_methods(["GET", "POST"])
-@managers_only
-@reauthenticated
+@management_view("GET", "POST")
 def webhooks(request, account):
     if request.method == "GET":
         return _render(request, account, EndpointForm())
@@ -90,12 +91,7 @@ def webhooks(request, account):
 
 
 @sensitive_variables("new_secret", "context")
-@never_cache
-@csrf_protect
-@login_required
-@require_POST
-@managers_only
-@reauthenticated
+@management_view("POST")
 def roll_secret(request, account, endpoint_id):
     endpoint = _endpoint(account, endpoint_id)
     secret = endpoint.roll_secret(timezone.now())
@@ -103,12 +99,7 @@ def roll_secret(request, account, endpoint_id):
     return _render(request, account, EndpointForm(), new_secret=new_secret)
 
 
-@never_cache
-@csrf_protect
-@login_required
-@require_POST
-@managers_only
-@reauthenticated
+@management_view("POST")
 def send_test(request, account, endpoint_id):
     endpoint = _endpoint(account, endpoint_id)
     if not endpoint.is_enabled:
@@ -119,12 +110,7 @@ def send_test(request, account, endpoint_id):
     return _back(endpoint)
 
 
-@never_cache
-@csrf_protect
-@login_required
-@require_POST
-@managers_only
-@reauthenticated
+@management_view("POST")
 def set_status(request, account, endpoint_id, enabled):
     endpoint = _endpoint(account, endpoint_id)
     if enabled:
@@ -136,12 +122,7 @@ def set_status(request, account, endpoint_id, enabled):
     return _back(endpoint)
 
 
-@never_cache
-@csrf_protect
-@login_required
-@require_http_methods(["GET", "POST"])
-@managers_only
-@reauthenticated
+@management_view("GET", "POST")
 def delete(request, account, endpoint_id):
     endpoint = _endpoint(account, endpoint_id)
     if request.method == "POST":
@@ -151,12 +132,7 @@ def delete(request, account, endpoint_id):
     return render(request, "webhooks/confirm_delete.html", {"endpoint": endpoint})
 
 
-@never_cache
-@csrf_protect
-@login_required
-@require_POST
-@managers_only
-@reauthenticated
+@management_view("POST")
 def resend(request, account, endpoint_id, delivery_id):
     endpoint = _endpoint(account, endpoint_id)
     delivery = get_object_or_404(Delivery.objects.filter(endpoint=endpoint), pk=delivery_id)

@@ -12,7 +12,6 @@ from outbound.guard import is_public_address
 from tests.sources import ServerPool, allow, dribble_headers, elapsed, fetched, hang, page, redirect
 
 PRIVATE = "The address resolves to a private network address, which Pivra does not fetch."
-REAL_GETADDRINFO = socket.getaddrinfo
 
 ARTICLE = """<!doctype html>
 <html><head><title>Opening hours</title><style>body { color: red }</style>
@@ -37,38 +36,6 @@ def serve(pool):
 def no_private_hosts(settings):
     settings.OUTBOUND_PRIVATE_ALLOWLIST = []
     return settings
-
-
-@pytest.fixture
-def connections(monkeypatch):
-    """Records every outgoing connection instead of making it."""
-    calls = []
-
-    def create_connection(address, *args, **kwargs):
-        calls.append(address)
-        raise ConnectionRefusedError
-
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return calls
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """Maps host names to addresses; other names resolve for real. Records every lookup."""
-    names, lookups = {}, []
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        lookups.append(host)
-        if host not in names:
-            return REAL_GETADDRINFO(host, port, *args, **kwargs)
-        answers = names[host] if isinstance(names[host], list) else names[host](len(lookups))
-        return [
-            (socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
-            for ip in answers
-        ]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return names, lookups
 
 
 # Refused before any connection

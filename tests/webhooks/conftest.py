@@ -1,4 +1,3 @@
-import socket
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
@@ -57,32 +56,3 @@ def owner_client(alice):
     client.force_login(alice)
     return confirmed(client)
 
-
-REAL_GETADDRINFO = socket.getaddrinfo
-
-
-@pytest.fixture
-def dns(monkeypatch):
-    """`dns[name] = "203.0.113.5"` answers lookups of that name; other names resolve for real."""
-    names = {}
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        if host not in names:
-            return REAL_GETADDRINFO(host, port, *args, **kwargs)
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[host], port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return names
-
-
-@pytest.fixture
-def connections(monkeypatch):
-    """Records every outgoing connection instead of making it."""
-    calls = []
-
-    def create_connection(address, *args, **kwargs):
-        calls.append(address)
-        raise ConnectionRefusedError
-
-    monkeypatch.setattr(socket, "create_connection", create_connection)
-    return calls

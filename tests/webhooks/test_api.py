@@ -15,8 +15,9 @@ FIELDS = {"id", "url", "events", "status", "created_at"}
 
 @pytest.fixture(autouse=True)
 def public_host(dns):
-    dns["hooks.customer.example"] = "93.184.215.34"
-    dns["intranet.customer.example"] = "10.1.2.3"
+    names, _ = dns
+    names["hooks.customer.example"] = ["93.184.215.34"]
+    names["intranet.customer.example"] = ["10.1.2.3"]
     return dns
 
 

@@ -297,12 +297,13 @@ def test_enabling_again_starts_the_five_days_afresh(db, clock, endpoint):
 def test_a_host_that_resolves_to_a_private_address_at_delivery_fails_without_a_connection(
     db, account, dns, connections, schedule
 ):
-    dns["hooks.customer.example"] = "93.184.215.34"
+    names, _ = dns
+    names["hooks.customer.example"] = ["93.184.215.34"]
     assert delivery.endpoint_url_problem("https://hooks.customer.example/pivra") is None  # fine when saved
     endpoint = WebhookEndpoint.objects.create(
         account=account, url="https://hooks.customer.example/pivra", events=["lead.created"]
     )
-    dns["hooks.customer.example"] = "10.0.0.7"  # then the name is pointed inside
+    names["hooks.customer.example"] = ["10.0.0.7"]  # then the name is pointed inside
     queued = emit_one(endpoint)
     attempt(queued.pk, 1, schedule=schedule)
     [made] = attempts(queued)
@@ -313,7 +314,8 @@ def test_a_host_that_resolves_to_a_private_address_at_delivery_fails_without_a_c
 
 
 def test_the_connection_goes_to_the_address_that_was_checked(db, account, dns, connections, schedule):
-    dns["hooks.customer.example"] = "93.184.215.34"
+    names, _ = dns
+    names["hooks.customer.example"] = ["93.184.215.34"]
     endpoint = WebhookEndpoint.objects.create(
         account=account, url="https://hooks.customer.example/pivra", events=["lead.created"]
     )
@@ -322,7 +324,8 @@ def test_the_connection_goes_to_the_address_that_was_checked(db, account, dns, c
 
 
 def test_plain_http_outside_the_allowlist_is_refused_at_delivery(db, account, dns, connections, schedule, settings):
-    dns["hooks.customer.example"] = "93.184.215.34"
+    names, _ = dns
+    names["hooks.customer.example"] = ["93.184.215.34"]
     endpoint = WebhookEndpoint.objects.create(
         account=account, url="http://hooks.customer.example/pivra", events=["lead.created"]
     )

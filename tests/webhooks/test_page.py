@@ -22,7 +22,8 @@ SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]{40,}")
 
 @pytest.fixture(autouse=True)
 def public_host(dns):
-    dns["hooks.customer.example"] = "93.184.215.34"
+    names, _ = dns
+    names["hooks.customer.example"] = ["93.184.215.34"]
 
 
 def add(client, url=URL, events=("lead.created",), **extra):
