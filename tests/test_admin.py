@@ -15,6 +15,8 @@ from leads.models import Lead
 from sources.models import Source
 from sources.services import create_source
 from tests.conftest import PASSWORD
+from webhooks.events import emit
+from webhooks.models import WebhookEndpoint
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
 SCRIPT = "<script>alert(1)</script>"
@@ -48,6 +50,9 @@ def one_of_each(account, alice, key_pair, chatbot):
         "leads.Lead": Lead.objects.create(account=account, chatbot=chatbot, name="Maria", email="m@example.com"),
         "auth.Group": Group.objects.create(name="Support"),
     }
+    endpoint = WebhookEndpoint.objects.create(account=account, url="https://hooks.example.com/", events=["lead.created"])
+    objects["webhooks.WebhookEndpoint"] = endpoint
+    [objects["webhooks.Delivery"]] = emit(account, "lead.created", {"id": "lead_1"})
     if "procrastinate.ProcrastinateJob" in REGISTERED:  # PostgreSQL: staff see the job queue too
         from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -66,7 +71,7 @@ def test_every_model_of_pivra_is_registered_in_the_admin():
     for label in [
         "accounts.Account", "accounts.User", "accounts.Membership", "accounts.Plan", "accounts.AuditEvent",
         "apikeys.ApiKey", "chatbots.Chatbot", "chatbots.Conversation", "chatbots.Message",
-        "sources.Source", "leads.Lead",
+        "sources.Source", "leads.Lead", "webhooks.WebhookEndpoint", "webhooks.Delivery",
     ]:
         assert label in REGISTERED
 
@@ -163,6 +168,15 @@ def test_the_api_key_admin_never_shows_the_hash_or_the_key(staff_client, key_pai
         page = staff_client.get(url).content.decode()
         assert api_key.key_hash not in page
         assert raw_key not in page
+
+
+def test_the_webhook_admin_never_shows_a_signing_secret(staff_client, one_of_each):
+    endpoint = one_of_each["webhooks.WebhookEndpoint"]
+    endpoint.roll_secret(endpoint.created_at)
+    for obj in (endpoint, one_of_each["webhooks.Delivery"]):
+        for url in (admin_url(obj, "changelist"), admin_url(obj, "change", obj.pk)):
+            page = staff_client.get(url).content.decode()
+            assert endpoint.secret not in page and endpoint.previous_secret not in page, url
 
 
 def test_the_api_key_admin_can_be_searched_by_label_and_account(staff_client, key_pair, other_api_client):
