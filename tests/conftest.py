@@ -152,7 +152,8 @@ def no_full_secret_key_in_any_log_record():
     import logging
     import re
 
-    full_key = re.compile(r"pivra_sk_[A-Za-z0-9]{36}")
+    # A secret API key, or a webhook signing secret (32 random bytes in base64).
+    full_key = re.compile(r"pivra_sk_[A-Za-z0-9]{36}|whsec_[A-Za-z0-9+/]{43}=")
     formatter = logging.Formatter()
 
     class LeakCatcher(logging.Handler):
@@ -166,7 +167,7 @@ def no_full_secret_key_in_any_log_record():
             except Exception:  # a badly formed record is not this check's business
                 text = f"{record.msg!r} {record.args!r}"
             if full_key.search(text):
-                self.leaks.append(f"{record.name}: {full_key.sub('pivra_sk_<redacted>', text)[:300]}")
+                self.leaks.append(f"{record.name}: {full_key.sub('<redacted secret>', text)[:300]}")
 
     catcher = LeakCatcher()
     root = logging.getLogger()

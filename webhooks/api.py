@@ -136,3 +136,8 @@ class WebhookEndpointViewSet(
 
     def get_serializer_class(self):
         return NewWebhookEndpointSerializer if self.action == "create" else WebhookEndpointSerializer
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"  # it carries the secret: no cache along the way keeps it
+        return response

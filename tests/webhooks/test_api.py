@@ -34,6 +34,7 @@ def test_creating_answers_201_with_the_endpoint_and_its_secret(api_client, accou
     assert (body["id"], body["url"], body["events"], body["status"]) == (endpoint.pk, URL, ["lead.created", "lead.updated"], "enabled")
     assert body["secret"] == endpoint.secret
     assert body["secret"].startswith("whsec_")
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_the_secret_is_in_no_other_answer(api_client):
