@@ -55,11 +55,11 @@ def start_worker(run_jobs, tmp_path):
     workers = []
 
     def start():
-        log = (tmp_path / f"worker-{len(workers) + 1}.log").open("w")
-        workers.append(subprocess.Popen(
-            [sys.executable, "manage.py", "procrastinate", "worker"],
-            cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
+        with (tmp_path / f"worker-{len(workers) + 1}.log").open("w") as log:
+            workers.append(subprocess.Popen(
+                [sys.executable, "manage.py", "procrastinate", "worker"],
+                cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT,
+            ))
         return workers[-1]
 
     yield start
