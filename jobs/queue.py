@@ -26,6 +26,8 @@ from functools import partial
 
 from django.apps import apps
 from django.db import transaction
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.manager import JobManager
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,11 @@ def defer(task, *, schedule_in_seconds=None, **kwargs):
     a scheduled one (a retry) is not run inline (logged at INFO)."""
     if uses_worker():
         options = {"schedule_in": {"seconds": schedule_in_seconds}} if schedule_in_seconds else {}
-        task.configure(**options).defer(**kwargs)
+        job = task.configure(task_kwargs=kwargs, **options).job
+        # Through this thread's Django connection, hence its transaction, always: a worker runs
+        # with procrastinate's app on a connection pool of its own, on which a job deferred by a
+        # job (a retry, a follow-up) would commit at once, whatever became of the job's changes.
+        JobManager(DjangoConnector()).defer_job(job)
     elif schedule_in_seconds:
         logger.info("Not scheduling %s in %s s: jobs run inline on SQLite, without a schedule", task.name, schedule_in_seconds)
     else:

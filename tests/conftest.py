@@ -1,5 +1,6 @@
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
@@ -200,8 +201,14 @@ def run_jobs(transactional_db, django_db_serialized_rollback, settings, monkeypa
         if uses_worker():
             from procrastinate.contrib.django import app
 
-            with app.replace_connector(app.connector.get_worker_connector()):
-                app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+            def work():
+                with app.replace_connector(app.connector.get_worker_connector()):
+                    app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+            # In a thread of its own: the worker runs its own event loop, and the browser tests
+            # leave one running in this thread.
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(work).result()
 
     yield run
     if uses_worker():

@@ -3,10 +3,8 @@ first), copy its secret, send a test event, and read the delivery in a table tha
 its card while the page itself does not."""
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 from playwright.sync_api import expect
 from standardwebhooks.webhooks import Webhook
 
@@ -19,20 +17,6 @@ from .test_api_key_flow import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PHONE = {"width": 390, "height": 844}
-
-
-def run_in_a_thread(function):
-    """Playwright's sync API keeps an asyncio loop running in this thread; procrastinate's worker
-    starts its own, so it runs in another thread (closing its database connection after)."""
-    def run():
-        try:
-            function()
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
 
 
 @pytest.fixture
@@ -74,7 +58,7 @@ def test_an_owner_adds_an_endpoint_copies_its_secret_and_sees_a_test_delivery_on
 
     page.get_by_role("button", name="Send test event").click()
     expect(page.get_by_role("status")).to_contain_text("A test event is on its way")
-    run_in_a_thread(run_jobs)  # PostgreSQL: a worker sends it (on SQLite it went as the click's change committed)
+    run_jobs()  # PostgreSQL: a worker sends it (on SQLite it went as the click's change committed)
     [request] = receiver.wait_for(1)
     assert Webhook(secret).verify(request["body"], request["headers"])["type"] == "webhook.test"
 

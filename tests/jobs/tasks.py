@@ -14,3 +14,16 @@ def note(path, word):
 
 def notes(path):
     return Path(path).read_text().splitlines() if Path(path).exists() else []
+
+
+@app.task(queue="tests", name="tests.jobs.note_later")
+def note_later(path, word, fail=False):
+    """A job that defers another in its own transaction, then fails if asked to."""
+    from django.db import transaction
+
+    from jobs.queue import defer
+
+    with transaction.atomic():
+        defer(note, path=path, word=word)
+        if fail:
+            raise RuntimeError("the job fails after deferring")

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 
 from jobs.queue import defer, uses_worker
-from tests.jobs.tasks import note, notes
+from tests.jobs.tasks import note, note_later, notes
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="procrastinate's queue and worker exist on PostgreSQL only"
@@ -52,6 +52,20 @@ def test_jobs_run_in_the_order_they_were_deferred(run_jobs, path):
         defer(note, path=path, word="second")
     run_jobs()
     assert notes(path) == ["first", "second"]
+
+
+def test_a_job_deferred_by_a_job_runs_once_that_job_commits(run_jobs, path):
+    with transaction.atomic():
+        defer(note_later, path=path, word="next")
+    run_jobs()
+    assert notes(path) == ["next"]
+
+
+def test_a_job_deferred_by_a_job_that_fails_never_runs(run_jobs, path):
+    with transaction.atomic():
+        defer(note_later, path=path, word="next", fail=True)
+    run_jobs()
+    assert notes(path) == []
 
 
 def test_a_task_is_still_a_plain_function(path):

@@ -55,13 +55,13 @@ def start_worker(run_jobs, tmp_path):
     workers = []
 
     def start(*servers):
-        log = (tmp_path / f"worker-{len(workers) + 1}.log").open("w")
         allowlist = ",".join(f"127.0.0.1:{server.port}" for server in servers)
-        workers.append(subprocess.Popen(
-            [sys.executable, "manage.py", "procrastinate", "worker"],
-            cwd=Path(settings.BASE_DIR), env={**env, "OUTBOUND_PRIVATE_ALLOWLIST": allowlist},
-            stdout=log, stderr=subprocess.STDOUT,
-        ))
+        with (tmp_path / f"worker-{len(workers) + 1}.log").open("w") as log:
+            workers.append(subprocess.Popen(
+                [sys.executable, "manage.py", "procrastinate", "worker"],
+                cwd=Path(settings.BASE_DIR), env={**env, "OUTBOUND_PRIVATE_ALLOWLIST": allowlist},
+                stdout=log, stderr=subprocess.STDOUT,
+            ))
         return workers[-1]
 
     yield start
