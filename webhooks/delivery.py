@@ -241,19 +241,26 @@ def _count_failure(endpoint, outcome, now):
 
 
 def email_owners_about_disabling(endpoint_id):
-    endpoint = WebhookEndpoint.objects.select_related("account").get(pk=endpoint_id)
+    """Tell the account's owners, once the endpoint's disabling has committed. A mail server that
+    fails is logged: the endpoint stays disabled, and the page says why."""
+    endpoint = WebhookEndpoint.objects.select_related("account").filter(pk=endpoint_id).first()
+    if endpoint is None:
+        return
     owners = Membership.objects.filter(account=endpoint.account, role=Membership.Role.OWNER, user__is_active=True)
     recipients = [membership.user.email for membership in owners.select_related("user")]
     if not recipients:
         return
-    send_mail(
-        subject=f"Pivra disabled a webhook endpoint of {endpoint.account.name}",
-        message=(
-            f"Every delivery to {endpoint.url} has failed for {DISABLE_AFTER.days} days, so Pivra has "
-            "stopped sending events to it.\n\nFix the endpoint, then enable it again in Settings → "
-            "Webhooks; from there you can also resend the deliveries it missed."
-        ),
-        from_email=None,
-        recipient_list=recipients,
-    )
-
+    try:
+        send_mail(
+            subject=f"Pivra disabled a webhook endpoint of {endpoint.account.name}",
+            message=(
+                f"Every delivery to {endpoint.url} has failed for {DISABLE_AFTER.days} days, so Pivra has "
+                "stopped sending events to it.\n\nFix the endpoint, then enable it again in Settings → "
+                "Webhooks; from there you can also resend the deliveries it missed."
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except Exception:
+        logger.exception("Could not email the owners of account %s that webhook endpoint %s was disabled",
+                         endpoint.account_id, endpoint.pk)

@@ -65,6 +65,10 @@ def test_the_navigation_links_to_webhooks_beside_security(owner_client):
     assert f'href="{PAGE}">Settings → Webhooks</a>' in page
 
 
+def test_a_member_is_not_offered_the_link(bob_client):
+    assert PAGE not in bob_client.get("/settings/security/").content.decode()
+
+
 def test_a_member_gets_403_on_the_page_and_every_action(bob, saved):
     client = confirmed(Client())
     client.force_login(bob)
