@@ -5,7 +5,7 @@ deliveries log keeps."""
 import email.utils
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 import pytest
 from django.core import mail
@@ -123,6 +123,31 @@ def test_resend_makes_a_new_attempt_with_the_same_webhook_id(run_jobs, endpoint,
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"] == queued.event_id
     assert first["body"] == second["body"]
     assert [(made.number, made.status_code) for made in attempts(queued)] == [(1, 200), (2, 200)]
+
+
+def test_after_a_roll_requests_carry_both_signatures_for_24_hours_then_only_the_new_one(
+    db, clock, endpoint, receiver, schedule
+):
+    old = endpoint.secret
+    new = endpoint.roll_secret(clock.now)
+
+    def signatures(request):
+        """Which of the two secrets signed the request, by its webhook-signature entries."""
+        headers = request["headers"]
+        signed_at = datetime.fromtimestamp(int(headers["webhook-timestamp"]), tz=dt_timezone.utc)
+        expected = {
+            name: Webhook(secret).sign(headers["webhook-id"], signed_at, request["body"])
+            for name, secret in (("new", new), ("old", old))
+        }
+        return [name for entry in headers["webhook-signature"].split(" ") for name, sig in expected.items() if sig == entry]
+
+    clock.advance(23 * 3600)
+    attempt(emit_one(endpoint).pk, 1, schedule=schedule)
+    clock.advance(3600)
+    attempt(emit_one(endpoint).pk, 1, schedule=schedule)
+    during, after = receiver.wait_for(2)
+    assert signatures(during) == ["new", "old"]
+    assert signatures(after) == ["new"]
 
 
 # The retry schedule, under a stopped clock

@@ -188,7 +188,7 @@ def test_delete_asks_for_confirmation_first(owner_client, saved):
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_the_deliveries_table_shows_each_attempt_and_resend_makes_a_new_one(owner_client, account, saved):
+def test_the_deliveries_table_shows_each_attempt_with_its_next_retry(owner_client, account, saved):
     now = timezone.now()
     queued = Delivery.objects.create(
         account=account, endpoint=saved, event_id="evt_1", event_type="lead.created", payload="{}",
@@ -201,15 +201,21 @@ def test_the_deliveries_table_shows_each_attempt_and_resend_makes_a_new_one(owne
     page = owner_client.get(PAGE).content.decode()
     table = page[page.index('<table class="deliveries">'):]
     for text in ("Event", "Attempt", "Status code", "Duration", "Time", "Next retry", "lead.created", "evt_1",
-                 ">503", "120 ms", ">Resend</button>"):
+                 ">503", "120 ms", f"{(now + timedelta(seconds=5)):%Y-%m-%d %H:%M:%S} UTC", ">Resend</button>"):
         assert text in table, text
     assert '<div class="table-scroll">' in page  # a 390px phone scrolls the table inside its card
 
-    response = owner_client.post(f"{PAGE}{saved.pk}/deliveries/{queued.pk}/resend/")
-    assert response.status_code == 302
-    queued.refresh_from_db()
-    assert queued.status == "pending"
-    # (the new attempt itself runs as a job: tests/webhooks/test_delivery.py)
+
+def test_resend_makes_a_new_attempt_of_that_delivery(owner_client, account, receiver, run_jobs):
+    endpoint = WebhookEndpoint.objects.create(account=account, url=receiver.url(), events=["lead.created"])
+    assert owner_client.post(action(endpoint, "test")).status_code == 302
+    run_jobs()
+    queued = Delivery.objects.get()
+    response = owner_client.post(f"{PAGE}{endpoint.pk}/deliveries/{queued.pk}/resend/")
+    assert (response.status_code, response["Location"]) == (302, f"{PAGE}#{endpoint.pk}")
+    run_jobs()
+    assert [(a.number, a.status_code) for a in queued.attempts.order_by("number")] == [(1, 200), (2, 200)]
+    assert [r["headers"]["webhook-id"] for r in receiver.wait_for(2)] == [queued.event_id] * 2
 
 
 def test_resending_another_endpoints_delivery_is_a_404(owner_client, account, saved):
