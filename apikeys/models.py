@@ -1,3 +1,4 @@
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -25,7 +26,7 @@ class ApiKeyQuerySet(AccountScopedQuerySet):
 
 class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
     def create_key(self, *, account, label, created_by=None, ip_address=None, expires_at=None,
-                   access="full", resource_levels=None):
+                   access="full", resource_levels=None, allowed_ips=(), requests_per_minute=None):
         """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored."""
         raw_key = crypto.generate_secret_key()
         with transaction.atomic():
@@ -39,15 +40,10 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
                 expires_at=expires_at,
                 access=access,
                 resource_levels=resource_levels or {},
+                allowed_ips=list(allowed_ips),
+                requests_per_minute=requests_per_minute,
             )
-            AuditEvent.record(
-                account=account,
-                action=AuditEvent.Action.API_KEY_CREATED,
-                actor=created_by,
-                target_id=api_key.pk,
-                target_description=api_key.description,
-                ip_address=ip_address,
-            )
+            api_key.record_event(AuditEvent.Action.API_KEY_CREATED, by=created_by, ip_address=ip_address)
         return api_key, raw_key
 
 
@@ -82,6 +78,10 @@ class ApiKey(models.Model):
     access = models.CharField(max_length=10, choices=Access.choices, default=Access.FULL)
     # For a Restricted key: {resource: level} for the RESOURCES it may use; a missing one is None.
     resource_levels = models.JSONField(default=dict, blank=True)
+    # Addresses and CIDR ranges the key may be used from (normalised by the form); empty: anywhere.
+    allowed_ips = models.JSONField(default=list, blank=True)
+    # The key's own limit, within the plan's limit for the whole account; empty: the plan's only.
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
 
     objects = ApiKeyManager()
 
@@ -120,6 +120,16 @@ class ApiKey(models.Model):
         """Whole days left, rounded up (a key expiring in 3 hours has 1), for the keys table."""
         return math.ceil((self.expires_at - timezone.now()) / timedelta(days=1))
 
+    def allows_address(self, address):
+        """Whether a request from `address` (accounts.context.client_ip) may use the key."""
+        if not self.allowed_ips:
+            return True
+        try:
+            client = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(client in ipaddress.ip_network(network) for network in self.allowed_ips)
+
     def allows(self, resource, *, write):
         """Whether the key may read (or write, with `write`) `resource`, one of RESOURCES. An
         endpoint that names no resource (webhook subscriptions, say) needs Full access."""
@@ -140,16 +150,25 @@ class ApiKey(models.Model):
                 revoked_at=timezone.now(), revoked_by=by if by and by.is_authenticated else None
             )
             if revoked:
-                AuditEvent.record(
-                    account=self.account,
-                    action=AuditEvent.Action.API_KEY_REVOKED,
-                    actor=by,
-                    target_id=self.pk,
-                    target_description=self.description,
-                    ip_address=ip_address,
-                )
+                self.record_event(AuditEvent.Action.API_KEY_REVOKED, by=by, ip_address=ip_address)
         self.refresh_from_db(fields=["revoked_at", "revoked_by"])
         return bool(revoked)
+
+    def change_settings(self, *, by=None, ip_address=None, **key_settings):
+        """Change what the key may do, where from and how often (`access`, `resource_levels`,
+        `allowed_ips`, `requests_per_minute`), with an audit event; the next request obeys."""
+        for name, value in key_settings.items():
+            setattr(self, name, value)
+        with transaction.atomic():
+            self.save(update_fields=list(key_settings))
+            self.record_event(AuditEvent.Action.API_KEY_UPDATED, by=by, ip_address=ip_address)
+
+    def record_event(self, action, *, by=None, ip_address=None):
+        """An audit event about this key, naming it by label and hint (never the key)."""
+        AuditEvent.record(
+            account=self.account, action=action, actor=by, target_id=self.pk,
+            target_description=self.description, ip_address=ip_address,
+        )
 
     def record_use(self, now=None):
         """Set last_used_at at most once a minute, with one conditional UPDATE: of the workers

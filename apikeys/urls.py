@@ -4,5 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.security, name="security"),
+    path("keys/<str:key_id>/edit/", views.edit, name="edit_key"),
     path("keys/<str:key_id>/revoke/", views.revoke, name="revoke_key"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent
 
-from .forms import CreateApiKeyForm
+from .forms import CreateApiKeyForm, KeySettingsForm
 from .models import ApiKey
 
 RECENT_EVENTS = 20
@@ -58,8 +58,7 @@ def security(request):
             created_by=request.user,
             ip_address=client_ip(request),
             expires_at=form.cleaned_data["expires_at"],
-            access=form.cleaned_data["access"],
-            resource_levels=form.cleaned_data["resource_levels"],
+            **form.key_settings(),
         )
     except IntegrityError:  # a concurrent request took the same label
         form.add_error("label", "An active key already has this label. Choose another label.")
@@ -84,3 +83,22 @@ def revoke(request, key_id):
             messages.success(request, f"Revoked {api_key.label}. Requests with it are refused from now on.")
         return redirect("security")
     return render(request, "apikeys/confirm_revoke.html", {"api_key": api_key})
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, key_id):
+    membership = current_membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can change API keys.")
+    api_key = get_object_or_404(ApiKey.objects.for_account(membership.account).active(), pk=key_id)
+    form = KeySettingsForm.for_key(api_key, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            api_key.change_settings(by=request.user, ip_address=client_ip(request), **form.key_settings())
+            messages.success(request, f"Saved {api_key.label}'s settings. They apply to its next request.")
+            return redirect("security")
+        return render(request, "apikeys/edit_key.html", {"api_key": api_key, "form": form}, status=400)
+    return render(request, "apikeys/edit_key.html", {"api_key": api_key, "form": form})
