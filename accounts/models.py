@@ -143,6 +143,7 @@ class AuditEvent(models.Model):
         API_KEY_CREATED = "api_key.created", "API key created"
         API_KEY_REVOKED = "api_key.revoked", "API key revoked"
         API_KEY_UPDATED = "api_key.updated", "API key settings changed"
+        API_KEY_ROLLED = "api_key.rolled", "API key rolled"
         EMBED_KEY_REGENERATED = "embed_key.regenerated", "Embed key regenerated"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")

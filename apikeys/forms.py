@@ -150,3 +150,14 @@ class CreateApiKeyForm(KeySettingsForm):
             self.add_error("expiry_date", "Choose a date after today and at most one year ahead.")
             return None
         return datetime.combine(date, time.min, tzinfo=dt_timezone.utc)
+
+
+class RollApiKeyForm(forms.Form):
+    stops_in = forms.TypedChoiceField(
+        label="Old key stops working",
+        choices=[(0, "Now"), (3600, "1 hour"), (86400, "24 hours"), (604800, "7 days")],
+        coerce=lambda seconds: timedelta(seconds=int(seconds)),
+        initial=86400,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose when the old key stops working."},
+    )

@@ -19,6 +19,10 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 RESOURCES = ["chatbots", "sources", "conversations", "leads", "usage", "chat"]
 
 
+class RollRefused(Exception):
+    """A key that cannot be rolled; the message says why, for the owner."""
+
+
 class ApiKeyQuerySet(AccountScopedQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
@@ -82,6 +86,9 @@ class ApiKey(models.Model):
     allowed_ips = models.JSONField(default=list, blank=True)
     # The key's own limit, within the plan's limit for the whole account; empty: the plan's only.
     requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # Rolled: the key that replaces this one, which keeps working until expires_at (or was revoked).
+    rolled_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ApiKeyManager()
 
@@ -90,10 +97,11 @@ class ApiKey(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"], name="apikey_account_newest")]
         constraints = [
+            # A label names one key, except while a rolled key and its replacement both work.
             models.UniqueConstraint(
                 fields=["account", "label"],
-                condition=Q(revoked_at__isnull=True),
-                name="apikey_unique_active_label",
+                condition=Q(revoked_at__isnull=True, rolled_at__isnull=True),
+                name="apikey_unique_current_label",
             )
         ]
 
@@ -141,6 +149,44 @@ class ApiKey(models.Model):
             return not write
         level = self.resource_levels.get(resource, self.Level.NONE)
         return level == self.Level.WRITE or (level == self.Level.READ and not write)
+
+    def roll(self, *, stops_in, by=None, ip_address=None):
+        """Replace the key by a new one with the same label and settings; this one stops working
+        after `stops_in` (a timedelta; zero revokes it now). Returns (new_key, raw_key), or raises
+        RollRefused if this key is revoked, expired or already being replaced."""
+        now = timezone.now()
+        with transaction.atomic():
+            old = ApiKey.objects.select_for_update().get(pk=self.pk)
+            if old.revoked_at:
+                raise RollRefused("This key was revoked: create a new key instead.")
+            if old.is_expired(now):
+                raise RollRefused("This key has expired: create a new key instead.")
+            if old.rolled_at:
+                raise RollRefused(
+                    f"This key is already being replaced by {old.replaced_by.hint if old.replaced_by else 'another key'}. "
+                    "Roll the new key instead, or revoke this one now."
+                )
+            lifetime = old.expires_at - old.created_at if old.expires_at else None
+            stops_at = now + stops_in
+            # First step aside from the label, so that the new key can take it.
+            ApiKey.objects.filter(pk=old.pk).update(
+                rolled_at=now,
+                expires_at=min(old.expires_at, stops_at) if old.expires_at else stops_at,
+                **({"revoked_at": now, "revoked_by": by if by and by.is_authenticated else None} if not stops_in else {}),
+            )
+            new_key, raw_key = ApiKey.objects.create_key(
+                account=old.account, label=old.label, created_by=by, ip_address=ip_address,
+                expires_at=now + lifetime if lifetime else None, access=old.access,
+                resource_levels=old.resource_levels, allowed_ips=old.allowed_ips,
+                requests_per_minute=old.requests_per_minute,
+            )
+            ApiKey.objects.filter(pk=old.pk).update(replaced_by=new_key)
+            self.refresh_from_db()
+            AuditEvent.record(
+                account=self.account, action=AuditEvent.Action.API_KEY_ROLLED, actor=by, target_id=self.pk,
+                target_description=f"{self.description} → {new_key.hint}", ip_address=ip_address,
+            )
+        return new_key, raw_key
 
     def revoke(self, *, by=None, ip_address=None):
         """Revoke now. Returns False if it was already revoked. Every request authenticated after
