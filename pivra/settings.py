@@ -236,6 +236,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
+# Where GitHub publishes the keys that sign its secret-scanning reports (tests point it elsewhere).
+GITHUB_SECRET_SCANNING_KEYS_URL = env.str(
+    "GITHUB_SECRET_SCANNING_KEYS_URL", default="https://api.github.com/meta/public_keys/secret_scanning"
+)
+
 # The chat widget: widget requests a minute per visitor's address and per chatbot (counted like
 # the API's, in Redis when configured), how many of the best passages an answer is built from,
 # and the dotted path of the `widget.services.Answerer` that turns them into a reply.
