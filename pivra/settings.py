@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "usage.ratelimit.FailedKeyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "pivra.urls"
@@ -235,6 +236,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
+
+# Failed API key authentications a minute from one address before its further ones get 429.
+API_FAILED_KEYS_PER_MINUTE = env.int("API_FAILED_KEYS_PER_MINUTE", default=100)
 
 # Where GitHub publishes the keys that sign its secret-scanning reports (tests point it elsewhere).
 GITHUB_SECRET_SCANNING_KEYS_URL = env.str(

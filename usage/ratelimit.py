@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import JsonResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
@@ -167,3 +168,24 @@ class VisitorRateThrottle(BaseThrottle):
 
     def wait(self):
         return seconds_until_next_window()
+
+
+class FailedKeyLimitMiddleware:
+    """More than API_FAILED_KEYS_PER_MINUTE failed key authentications (an Authorization header
+    answered 401) in a minute from one client address: its further invalid keys get 429
+    `rate_limited` until the window ends. Counted on the answer, so a valid key from that address
+    keeps working: its request never fails."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 401 or not request.path.startswith("/api/") or "HTTP_AUTHORIZATION" not in request.META:
+            return response
+        failures = hit(f"api:failed-keys:{client_ip(request)}")
+        if failures is None or failures <= settings.API_FAILED_KEYS_PER_MINUTE:
+            return response
+        wait = seconds_until_next_window()
+        detail = f"Too many invalid API keys from your address. Retry in {wait} seconds."
+        return JsonResponse({"detail": detail, "code": "rate_limited"}, status=429, headers={"Retry-After": str(wait)})

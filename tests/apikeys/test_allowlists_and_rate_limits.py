@@ -217,3 +217,31 @@ def test_a_revoked_key_cannot_be_edited(alice_client, account, alice):
     api_key, _ = make_key(account)
     api_key.revoke(by=alice)
     assert alice_client.get(edit_url(api_key)).status_code == 404
+
+
+# Failed keys from one address
+
+
+def bad_key(n):
+    return f"pivra_sk_{n:036d}"
+
+
+def test_past_100_failed_keys_a_minute_an_address_gets_429_for_invalid_keys_but_valid_keys_still_work(account):
+    _, valid = make_key(account)
+    statuses = [get(bad_key(n)).status_code for n in range(100)]
+    assert set(statuses) == {401}
+    refused = get(bad_key(100))
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "detail": "Too many invalid API keys from your address. Retry in 41 seconds.", "code": "rate_limited",
+    }
+    assert refused["Retry-After"] == "41"
+    assert get(valid).status_code == 200
+    assert get(bad_key(102), ip="198.51.100.1").status_code == 401  # another address is not affected
+
+
+def test_the_failed_key_count_starts_again_the_next_minute(account, monkeypatch, settings):
+    settings.API_FAILED_KEYS_PER_MINUTE = 2
+    assert [get(bad_key(n)).status_code for n in range(3)] == [401, 401, 429]
+    monkeypatch.setattr(ratelimit, "_now", lambda: FROZEN_CLOCK + 41)
+    assert get(bad_key(4)).status_code == 401
