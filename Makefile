@@ -15,8 +15,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# Install, migrate, seed the demo account and serve on the embedded SQLite default,
-# with the URL-source worker beside the web server.
+# Install, migrate, seed the demo account and serve (the embedded SQLite default unless
+# DATABASE_URL is set); on PostgreSQL the background-job worker runs beside the web server.
 run: install
 	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev
 

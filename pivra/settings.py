@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "jobs",
     "accounts",
     "apikeys",
     "chatbots",
@@ -110,6 +111,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options=f"-c statement_timeout={env.int('DATABASE_STATEMENT_TIMEOUT_MS', default=5000)}",
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (jobs/queue.py). procrastinate keeps its queue in PostgreSQL, and its migrations
+# are PostgreSQL's: on SQLite it is not installed, and jobs run inline after their transaction
+# commits. Installed before the apps whose tasks.py it discovers.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("jobs"), "procrastinate.contrib.django")
+# A worker sends a heartbeat every third of JOBS_STALLED_AFTER_SECONDS; one silent that long is
+# taken for dead, and the jobs it was running are queued again by a check that runs on
+# JOBS_STALLED_CHECK_CRON (jobs/tasks.py; a sixth field is seconds). Tests shorten both.
+JOBS_STALLED_AFTER_SECONDS = env.float("JOBS_STALLED_AFTER_SECONDS", default=30)
+JOBS_STALLED_CHECK_CRON = env.str("JOBS_STALLED_CHECK_CRON", default="* * * * *")
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": JOBS_STALLED_AFTER_SECONDS / 3,
+    "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
+}
 
 # Redis is optional: it shares rate-limit counts between workers and hosts. Without it, each
 # process counts on its own, which is right for one process (the embedded default).
@@ -264,4 +280,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Not every process start's task registrations, nor each tick of the periodic jobs.
+    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},
 }

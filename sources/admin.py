@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.db import models
 
+from jobs.queue import defer
+
 from .models import Source
+from .tasks import fetch_source
 
 
 @admin.register(Source)
@@ -16,4 +19,10 @@ class SourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.account = obj.chatbot.account
+        if obj.type == Source.Type.URL and "url" in form.changed_data:
+            obj.status = Source.Status.PENDING
         super().save_model(request, obj, form, change)
+        # A URL source saved pending (new, its address changed, or set back to pending by staff
+        # to fetch it again) gets its job, in the admin's transaction.
+        if obj.type == Source.Type.URL and obj.status == Source.Status.PENDING:
+            defer(fetch_source, source_id=obj.pk)

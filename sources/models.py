@@ -50,7 +50,6 @@ class Source(models.Model):
         indexes = [
             models.Index(fields=["account", "-created_at"], name="source_account_newest"),
             models.Index(fields=["chatbot", "status"], name="source_chatbot_status"),
-            models.Index(fields=["status", "created_at"], name="source_queue"),
         ]
 
     def __str__(self):
@@ -67,7 +66,7 @@ class Source(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "character_count"}
         super().save(*args, **kwargs)
-        # Every save (the API, the admin, the URL worker) re-indexes, once committed: the passages
+        # Every save (the API, the admin, a URL source's job) re-indexes, once committed: the passages
         # are built from committed text, and a failure to build them does not undo the save.
         from .search import index_source_after_commit  # search.py imports this module
 

@@ -1,4 +1,5 @@
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
@@ -173,3 +174,44 @@ def no_full_secret_key_in_any_log_record():
     yield
     root.removeHandler(catcher)
     assert not catcher.leaks, "A full secret key was logged:\n" + "\n".join(catcher.leaks)
+
+
+@pytest.fixture
+def run_jobs(transactional_db, django_db_serialized_rollback, settings, monkeypatch):
+    """`run_jobs()` runs every queued job as a worker would (procrastinate's, on PostgreSQL) and
+    returns once none is left.
+
+    It makes the test transactional, with the migration-seeded rows restored: a worker sees only
+    committed rows. On SQLite jobs run inline as their transaction commits, so `run_jobs()` finds
+    nothing left to run there. Afterwards the queue is emptied: procrastinate's tables are not
+    Django's, so the test database's flush leaves them alone.
+    """
+    from django.db import connection
+
+    from jobs.queue import uses_worker
+
+    # The worker runs each task in a thread of its own, with a connection of its own: closed after
+    # the task (procrastinate's Django middleware) only when it is not kept for reuse, and a
+    # connection left open stops the test database from being dropped at the end.
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+
+    def run():
+        if uses_worker():
+            from procrastinate.contrib.django import app
+
+            def work():
+                with app.replace_connector(app.connector.get_worker_connector()):
+                    app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+            # In a thread of its own: the worker runs its own event loop, and the browser tests
+            # leave one running in this thread.
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(work).result()
+
+    yield run
+    if uses_worker():
+        from procrastinate.contrib.django.models import ProcrastinateJob, ProcrastinateWorker
+
+        settings.PROCRASTINATE_READONLY_MODELS = False  # procrastinate's documented switch, for tests
+        ProcrastinateJob.objects.all().delete()
+        ProcrastinateWorker.objects.all().delete()

@@ -13,6 +13,7 @@ from apikeys.models import ApiKey
 from chatbots.models import Conversation, Message
 from leads.models import Lead
 from sources.models import Source
+from sources.services import create_source
 from tests.conftest import PASSWORD
 
 REGISTERED = sorted(model._meta.label for model in admin.site._registry)
@@ -47,6 +48,11 @@ def one_of_each(account, alice, key_pair, chatbot):
         "leads.Lead": Lead.objects.create(account=account, chatbot=chatbot, name="Maria", email="m@example.com"),
         "auth.Group": Group.objects.create(name="Support"),
     }
+    if "procrastinate.ProcrastinateJob" in REGISTERED:  # PostgreSQL: staff see the job queue too
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
+        create_source(account=account, chatbot=chatbot, type="url", url="https://example.com/faq")
+        objects["procrastinate.ProcrastinateJob"] = ProcrastinateJob.objects.get(task_name="sources.fetch_source")
     return objects
 
 

@@ -1,4 +1,4 @@
-"""The plan's limits, each rule written once, for the API, the widget and the worker alike.
+"""The plan's limits, each rule written once, for the API, the widget and the background jobs alike.
 
 - Message credits: a counter row per account and month (MonthlyUsage), raised by one
   conditional UPDATE (`messages = messages + 1 WHERE messages < limit`). The database decides,

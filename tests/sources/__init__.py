@@ -6,7 +6,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sources.models import Source
-from sources.worker import process_next_source
+from sources.tasks import fetch_source
 
 
 def page(body, status=200, content_type="text/html; charset=utf-8", headers=(), send_length=True):
@@ -93,9 +93,9 @@ class ServerPool:
 
 
 def fetched(chatbot, url):
-    """Create a pending url source, let the worker process it, and return it as stored."""
+    """Create a pending url source, run its job's function, and return the source as stored."""
     source = Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url=url, status="pending")
-    process_next_source()
+    fetch_source(source_id=source.pk)
     source.refresh_from_db()
     return source
 

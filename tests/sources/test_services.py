@@ -20,7 +20,7 @@ def test_a_text_source_is_ready_at_once_and_counts_its_text(account, chatbot):
     assert (source.status, source.character_count) == ("ready", len("We ship in 3 days."))
 
 
-def test_a_url_source_waits_for_the_worker(account, chatbot):
+def test_a_url_source_is_pending_until_its_job_has_fetched_it(account, chatbot):
     source = create_source(account=account, chatbot=chatbot, type="url", url="https://example.com/faq")
     assert (source.status, source.character_count) == ("pending", 0)
 

@@ -20,7 +20,7 @@ from accounts.models import Plan
 from chatbots.models import Conversation, Message
 from chatbots.services import create_chatbot
 from sources.models import Source
-from sources.worker import claim_next_source, process_source
+from sources.tasks import fetch_source
 from tests.factories import make_text_source
 from tests.sources import ServerPool, page
 from usage import limits
@@ -143,13 +143,12 @@ def test_a_fetched_page_and_a_new_text_source_cannot_both_take_the_last_room(
     settings.SOURCE_FETCH_ALLOW_PRIVATE_HOSTS = ["127.0.0.1"]
     with ServerPool() as pool:
         site = pool.start({"/": page("y" * 30, content_type="text/plain")})
-        Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url=site.url(), status="pending")
-        claimed = claim_next_source()
+        source = Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url=site.url(), status="pending")
         # Slower here: the page is fetched before its characters are counted.
         monkeypatch.setattr(limits, "knowledge_characters_used", slowed(limits.knowledge_characters_used, 0.3))
 
         fetched, (status, _) = all_at_once(
-            partial(process_source, claimed),
+            partial(fetch_source, source_id=source.pk),
             partial(post_json, raw_key, "/api/sources", {"chatbot": chatbot.pk, "type": "text", "content": "z" * 30}),
         )
 
