@@ -88,6 +88,9 @@ class ApiKey(models.Model):
     requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
     # Rolled: the key that replaces this one, which keeps working until expires_at (or was revoked).
     rolled_at = models.DateTimeField(null=True, blank=True)
+    # When the owners were told the key expires in 7 days, and in 1 day (each reminder once).
+    reminded_7_days_at = models.DateTimeField(null=True, blank=True)
+    reminded_1_day_at = models.DateTimeField(null=True, blank=True)
     replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ApiKeyManager()
