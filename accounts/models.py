@@ -106,6 +106,13 @@ class Account(models.Model):
     def __str__(self):
         return self.name
 
+    def manager_emails(self):
+        """Where security notices go: the account's active owners and admins."""
+        managers = self.memberships.filter(
+            role__in=[Membership.Role.OWNER, Membership.Role.ADMIN], user__is_active=True
+        ).select_related("user")
+        return [membership.user.email for membership in managers]
+
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -142,6 +149,9 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         API_KEY_CREATED = "api_key.created", "API key created"
         API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+        API_KEY_UPDATED = "api_key.updated", "API key settings changed"
+        API_KEY_ROLLED = "api_key.rolled", "API key rolled"
+        API_KEY_EXPOSED = "api_key.exposed", "API key found in public and revoked"
         EMBED_KEY_REGENERATED = "embed_key.regenerated", "Embed key regenerated"
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="audit_events")

@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
-from rest_framework.views import exception_handler
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +27,18 @@ class ServiceUnavailable(exceptions.APIException):
     wait = 5  # seconds, sent as Retry-After (by DRF's handler, as for a throttled request)
 
 
+class RateLimited(exceptions.APIException):
+    """A 429 whose detail says which limit was reached (DRF's `Throttled` words its own); DRF's
+    handler sends `wait` as Retry-After."""
+
+    status_code = 429
+    default_code = "rate_limited"
+
+    def __init__(self, detail, wait):
+        super().__init__(detail)
+        self.wait = wait
+
+
 def json_exception_handler(exc, context):
     """Every API error is JSON: `{"detail", "code"}`, or DRF's field errors for validation."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
@@ -39,9 +50,9 @@ def json_exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc.detail = exceptions.ErrorDetail(MISSING_KEY, code="not_authenticated")
-    elif isinstance(exc, exceptions.Throttled):
-        plan = context["request"].auth.account.plan
-        exc.detail = exceptions.ErrorDetail(throttled_detail(plan, exc.wait), code="rate_limited")
+
+    # Imported here: rest_framework.views loads the throttle classes, which raise RateLimited.
+    from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)
     if response is None or isinstance(exc, exceptions.ValidationError):
@@ -58,6 +69,10 @@ def throttled_detail(plan, wait):
         f"Too many requests: the {plan.name} plan allows {plan.api_requests_per_minute} API requests "
         f"a minute. Retry in {wait} seconds."
     )
+
+
+def key_throttled_detail(limit, wait):
+    return f"Too many requests: this key allows {limit} API requests a minute. Retry in {wait} seconds."
 
 
 def request_too_large_detail(limit_bytes):

@@ -15,7 +15,7 @@ from apikeys.authentication import (
     EMBED_KEY_REFUSED, InvalidApiKey, expired_key_detail, insufficient_permission_detail, plan_not_allowed_detail,
 )
 
-from .exceptions import MISSING_KEY, request_too_large_detail, throttled_detail
+from .exceptions import MISSING_KEY, key_throttled_detail, request_too_large_detail, throttled_detail
 from .fields import ID_PATTERN
 
 
@@ -233,7 +233,8 @@ ERROR_RESPONSES = {
     "429": ("TooManyRequests", {
         "description": (
             "Over the plan's API requests a minute (Starter 120, Growth 600, Business 3,000), "
-            "counted per account across all its keys. Wait `Retry-After` seconds, then retry."
+            "counted per account across all its keys, or over the key's own limit (`requests per "
+            "minute`, set in Settings → Security). Wait `Retry-After` seconds, then retry."
         ),
         "headers": {"Retry-After": {
             "description": "Seconds until the next minute's allowance starts.",
@@ -244,17 +245,49 @@ ERROR_RESPONSES = {
             "rate_limited": {"summary": "Too many requests", **_error(
                 throttled_detail(Plan(name="Starter", api_requests_per_minute=120), wait=42), "rate_limited"
             )},
+            "key_rate_limited": {"summary": "Over the key's own limit", **_error(
+                key_throttled_detail(30, wait=42), "rate_limited"
+            )},
         }),
     }),
 }
 
 
+# Sent with every response to a key once its request is counted (usage.ratelimit.PlanRateThrottle).
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": (
+            "The limits that apply (IETF httpapi ratelimit-headers, draft 11): `account` (the plan's "
+            "requests a minute for all the account's keys) and, for a key with its own limit, `key`; "
+            "`q` is the quota, `w` the window in seconds."
+        ),
+        "schema": {"type": "string", "example": '"account";q=120;w=60, "key";q=30;w=60'},
+    },
+    "RateLimit": {
+        "description": (
+            "The policy closest to exhaustion: `r` requests remain in this window, which ends in `t` seconds."
+        ),
+        "schema": {"type": "string", "example": '"key";r=17;t=41'},
+    },
+}
+
+
 def add_error_components(result, generator, request, public):
-    """Postprocessing hook: the shared error schemas and responses that operations refer to."""
+    """Postprocessing hook: the shared error schemas and responses that operations refer to, and
+    the rate-limit header fields on every response a key gets once its request is counted."""
     components = result.setdefault("components", {})
     schemas = {**components.get("schemas", {}), "Error": ERROR_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA}
     components["schemas"] = dict(sorted(schemas.items()))
     components["responses"] = {name: response for name, response in ERROR_RESPONSES.values()}
+    uncounted = {"Unauthorized", "Forbidden"}  # refused before the request is counted
+    for name, response in components["responses"].items():
+        if name not in uncounted:
+            response["headers"] = {**response.get("headers", {}), **RATE_LIMIT_HEADERS}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                if "$ref" not in response:
+                    response["headers"] = {**response.get("headers", {}), **RATE_LIMIT_HEADERS}
     _strip_descriptions(result)
     return result
 

@@ -28,8 +28,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     search_fields = ["label", "account__name", "account__id"]
     # Never the hash: staff see what the owner sees.
     fields = [
-        "id", "account", "label", "hint", "access", "resource_levels", "created_by", "created_at", "last_used_at",
-        "expires_at", "revoked_at", "revoked_by",
+        "id", "account", "label", "hint", "access", "resource_levels", "allowed_ips", "requests_per_minute",
+        "created_by", "created_at", "last_used_at", "expires_at", "revoked_at", "revoked_by",
     ]
     readonly_fields = fields
     actions = ["revoke_keys"]

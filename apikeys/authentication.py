@@ -1,8 +1,9 @@
 """`Authorization: Bearer pivra_sk_…`, checked top to bottom: the header, cheap rejects that need
 no query (prefix, length, checksum), the key's hash, one indexed query for the active key with its
 account and plan, its expiry, then `last_used_at` (written at most once a minute). Then
-`HasApiAccess`, the API's permission: the key's plan must include API access, and the key's own
-permissions the resource the view names (`api_resource`), before any object is looked up.
+`HasApiAccess`, the API's permission: the key's plan must include API access, the caller's
+address must be one the key allows, and the key's own permissions the resource the view names
+(`api_resource`), all before any object is looked up.
 
 No verified key is cached anywhere: each request reads the key's row, so a revocation or a plan
 change governs the very next request on every worker and host, whatever state Redis is in.
@@ -14,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions, permissions
 
+from accounts.context import client_ip
 from accounts.tokens import EMBED_KEY_PREFIX
 
 from . import crypto
@@ -77,7 +79,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasApiAccess(permissions.BasePermission):
-    """A valid secret key whose account's plan includes API access, and whose permissions allow
+    """A valid secret key whose account's plan includes API access, used from an address it
+    allows (`allowed_ips`), and whose permissions allow
     the view's resource (`api_resource`, one of `apikeys.models.RESOURCES`): reading it for GET,
     HEAD and OPTIONS, writing it otherwise."""
 
@@ -88,6 +91,9 @@ class HasApiAccess(permissions.BasePermission):
         plan = api_key.account.plan
         if not plan.api_keys_allowed:
             raise exceptions.PermissionDenied(plan_not_allowed_detail(plan.name), code="plan_not_allowed")
+        address = client_ip(request)
+        if not api_key.allows_address(address):
+            raise exceptions.PermissionDenied(ip_not_allowed_detail(address), code="ip_not_allowed")
         resource = getattr(view, "api_resource", None)
         write = request.method not in permissions.SAFE_METHODS
         if not api_key.allows(resource, write=write):
@@ -108,4 +114,12 @@ def insufficient_permission_detail(needed):
     return (
         f"This key's permissions do not allow this request: it needs {needed}. Change the key's "
         "permissions in Settings → Security, or use another key."
+    )
+
+
+def ip_not_allowed_detail(address):
+    # The caller's address only: the allowlist is the owner's business.
+    return (
+        f"This key cannot be used from {address or 'an unknown address'}. Add the address to the "
+        "key's Allowed IPs in Settings → Security, or use the key from an allowed address."
     )

@@ -1,3 +1,4 @@
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -18,6 +19,10 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 RESOURCES = ["chatbots", "sources", "conversations", "leads", "usage", "chat"]
 
 
+class RollRefused(Exception):
+    """A key that cannot be rolled; the message says why, for the owner."""
+
+
 class ApiKeyQuerySet(AccountScopedQuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True)
@@ -25,7 +30,7 @@ class ApiKeyQuerySet(AccountScopedQuerySet):
 
 class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
     def create_key(self, *, account, label, created_by=None, ip_address=None, expires_at=None,
-                   access="full", resource_levels=None):
+                   access="full", resource_levels=None, allowed_ips=(), requests_per_minute=None):
         """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored."""
         raw_key = crypto.generate_secret_key()
         with transaction.atomic():
@@ -39,15 +44,10 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
                 expires_at=expires_at,
                 access=access,
                 resource_levels=resource_levels or {},
+                allowed_ips=list(allowed_ips),
+                requests_per_minute=requests_per_minute,
             )
-            AuditEvent.record(
-                account=account,
-                action=AuditEvent.Action.API_KEY_CREATED,
-                actor=created_by,
-                target_id=api_key.pk,
-                target_description=api_key.description,
-                ip_address=ip_address,
-            )
+            api_key.record_event(AuditEvent.Action.API_KEY_CREATED, by=created_by, ip_address=ip_address)
         return api_key, raw_key
 
 
@@ -82,6 +82,16 @@ class ApiKey(models.Model):
     access = models.CharField(max_length=10, choices=Access.choices, default=Access.FULL)
     # For a Restricted key: {resource: level} for the RESOURCES it may use; a missing one is None.
     resource_levels = models.JSONField(default=dict, blank=True)
+    # Addresses and CIDR ranges the key may be used from (normalised by the form); empty: anywhere.
+    allowed_ips = models.JSONField(default=list, blank=True)
+    # The key's own limit, within the plan's limit for the whole account; empty: the plan's only.
+    requests_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    # Rolled: the key that replaces this one, which keeps working until expires_at (or was revoked).
+    rolled_at = models.DateTimeField(null=True, blank=True)
+    # When the owners were told the key expires in 7 days, and in 1 day (each reminder once).
+    reminded_7_days_at = models.DateTimeField(null=True, blank=True)
+    reminded_1_day_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ApiKeyManager()
 
@@ -90,10 +100,11 @@ class ApiKey(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["account", "-created_at"], name="apikey_account_newest")]
         constraints = [
+            # A label names one key, except while a rolled key and its replacement both work.
             models.UniqueConstraint(
                 fields=["account", "label"],
-                condition=Q(revoked_at__isnull=True),
-                name="apikey_unique_active_label",
+                condition=Q(revoked_at__isnull=True, rolled_at__isnull=True),
+                name="apikey_unique_current_label",
             )
         ]
 
@@ -120,6 +131,16 @@ class ApiKey(models.Model):
         """Whole days left, rounded up (a key expiring in 3 hours has 1), for the keys table."""
         return math.ceil((self.expires_at - timezone.now()) / timedelta(days=1))
 
+    def allows_address(self, address):
+        """Whether a request from `address` (accounts.context.client_ip) may use the key."""
+        if not self.allowed_ips:
+            return True
+        try:
+            client = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(client in ipaddress.ip_network(network) for network in self.allowed_ips)
+
     def allows(self, resource, *, write):
         """Whether the key may read (or write, with `write`) `resource`, one of RESOURCES. An
         endpoint that names no resource (webhook subscriptions, say) needs Full access."""
@@ -132,6 +153,44 @@ class ApiKey(models.Model):
         level = self.resource_levels.get(resource, self.Level.NONE)
         return level == self.Level.WRITE or (level == self.Level.READ and not write)
 
+    def roll(self, *, stops_in, by=None, ip_address=None):
+        """Replace the key by a new one with the same label and settings; this one stops working
+        after `stops_in` (a timedelta; zero revokes it now). Returns (new_key, raw_key), or raises
+        RollRefused if this key is revoked, expired or already being replaced."""
+        now = timezone.now()
+        with transaction.atomic():
+            old = ApiKey.objects.select_for_update().get(pk=self.pk)
+            if old.revoked_at:
+                raise RollRefused("This key was revoked: create a new key instead.")
+            if old.is_expired(now):
+                raise RollRefused("This key has expired: create a new key instead.")
+            if old.rolled_at:
+                raise RollRefused(
+                    f"This key is already being replaced by {old.replaced_by.hint if old.replaced_by else 'another key'}. "
+                    "Roll the new key instead, or revoke this one now."
+                )
+            lifetime = old.expires_at - old.created_at if old.expires_at else None
+            stops_at = now + stops_in
+            # First step aside from the label, so that the new key can take it.
+            ApiKey.objects.filter(pk=old.pk).update(
+                rolled_at=now,
+                expires_at=min(old.expires_at, stops_at) if old.expires_at else stops_at,
+                **({"revoked_at": now, "revoked_by": by if by and by.is_authenticated else None} if not stops_in else {}),
+            )
+            new_key, raw_key = ApiKey.objects.create_key(
+                account=old.account, label=old.label, created_by=by, ip_address=ip_address,
+                expires_at=now + lifetime if lifetime else None, access=old.access,
+                resource_levels=old.resource_levels, allowed_ips=old.allowed_ips,
+                requests_per_minute=old.requests_per_minute,
+            )
+            ApiKey.objects.filter(pk=old.pk).update(replaced_by=new_key)
+            self.refresh_from_db()
+            AuditEvent.record(
+                account=self.account, action=AuditEvent.Action.API_KEY_ROLLED, actor=by, target_id=self.pk,
+                target_description=f"{self.description} → {new_key.hint}", ip_address=ip_address,
+            )
+        return new_key, raw_key
+
     def revoke(self, *, by=None, ip_address=None):
         """Revoke now. Returns False if it was already revoked. Every request authenticated after
         this returns reads the revoked row: nothing caches a verified key."""
@@ -140,16 +199,25 @@ class ApiKey(models.Model):
                 revoked_at=timezone.now(), revoked_by=by if by and by.is_authenticated else None
             )
             if revoked:
-                AuditEvent.record(
-                    account=self.account,
-                    action=AuditEvent.Action.API_KEY_REVOKED,
-                    actor=by,
-                    target_id=self.pk,
-                    target_description=self.description,
-                    ip_address=ip_address,
-                )
+                self.record_event(AuditEvent.Action.API_KEY_REVOKED, by=by, ip_address=ip_address)
         self.refresh_from_db(fields=["revoked_at", "revoked_by"])
         return bool(revoked)
+
+    def change_settings(self, *, by=None, ip_address=None, **key_settings):
+        """Change what the key may do, where from and how often (`access`, `resource_levels`,
+        `allowed_ips`, `requests_per_minute`), with an audit event; the next request obeys."""
+        for name, value in key_settings.items():
+            setattr(self, name, value)
+        with transaction.atomic():
+            self.save(update_fields=list(key_settings))
+            self.record_event(AuditEvent.Action.API_KEY_UPDATED, by=by, ip_address=ip_address)
+
+    def record_event(self, action, *, by=None, ip_address=None):
+        """An audit event about this key, naming it by label and hint (never the key)."""
+        AuditEvent.record(
+            account=self.account, action=action, actor=by, target_id=self.pk,
+            target_description=self.description, ip_address=ip_address,
+        )
 
     def record_use(self, now=None):
         """Set last_used_at at most once a minute, with one conditional UPDATE: of the workers

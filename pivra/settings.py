@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "usage.ratelimit.FailedKeyLimitMiddleware",
 ]
 
 ROOT_URLCONF = "pivra.urls"
@@ -262,6 +263,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
+# Failed API key authentications a minute from one address before its further ones get 429.
+API_FAILED_KEYS_PER_MINUTE = env.int("API_FAILED_KEYS_PER_MINUTE", default=100)
+
+# Where GitHub publishes the keys that sign its secret-scanning reports (tests point it elsewhere).
+GITHUB_SECRET_SCANNING_KEYS_URL = env.str(
+    "GITHUB_SECRET_SCANNING_KEYS_URL", default="https://api.github.com/meta/public_keys/secret_scanning"
+)
+
 # The chat widget: widget requests a minute per visitor's address and per chatbot (counted like
 # the API's, in Redis when configured), how many of the best passages an answer is built from,
 # and the dotted path of the `widget.services.Answerer` that turns them into a reply.
@@ -284,8 +293,8 @@ if env.str("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=""):
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
 SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 
-# Email (a webhook endpoint Pivra disabled, told to the account's owners): EMAIL_URL in
-# django-environ's form (smtp+tls://user:password@host:587); unset, the console backend.
+# Email (key expiry reminders, leaked-key notices, a webhook endpoint Pivra disabled): EMAIL_URL
+# in django-environ's form (smtp+tls://user:password@host:587); unset, the console backend.
 _email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update({name: value for name, value in _email.items() if value is not None})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pivra <no-reply@pivra.example>")

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
 from api.views import ApiReferenceView, GettingStartedView
+from apikeys.secret_scanning import SecretScanningView
 from chatbots.api import ChatbotViewSet, ConversationViewSet
 from leads.api import LeadViewSet
 from sources.api import SourceViewSet
@@ -29,6 +30,8 @@ router.register("sources", SourceViewSet, basename="source")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 api_urlpatterns = [
     re_path(r"^usage/?$", UsageView.as_view(), name="usage"),
+    # GitHub reports leaked keys here (signed by GitHub; no API key).
+    re_path(r"^integrations/github/secret-scanning/?$", SecretScanningView.as_view(), name="github_secret_scanning"),
     re_path(r"^", include(router.urls)),
 ]
 

@@ -14,11 +14,13 @@ from datetime import datetime, timezone
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import JsonResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from accounts.context import client_ip
+from api.exceptions import RateLimited, key_throttled_detail, throttled_detail
 
 logger = logging.getLogger(__name__)
 
@@ -91,26 +93,55 @@ def api_requests(account_id):
     return f"api:requests:{account_id}"
 
 
+def key_requests(key_id):
+    """The name that counts one key's API requests, for a key with its own limit."""
+    return f"api:key-requests:{key_id}"
+
+
 def requests_this_window(account_id):
     return counted(api_requests(account_id))
 
 
 class PlanRateThrottle(BaseThrottle):
-    """API requests a minute per account, as its plan allows. DRF runs throttles after
-    authentication and permissions, so only valid keys with API access are counted."""
+    """API requests a minute: the account's, as its plan allows, and the key's own when it has
+    one (`requests_per_minute`, within the plan's). DRF runs throttles after authentication and
+    permissions, so only valid keys with API access are counted.
+
+    Each counted response carries `RateLimit-Policy` and `RateLimit` (IETF httpapi
+    ratelimit-headers, draft 11), through the view's response headers, which DRF adds to success
+    and error responses alike. A refusal is a 429 naming the limit that was reached.
+    """
 
     def allow_request(self, request, view):
-        account = getattr(request.auth, "account", None)  # the API key's
+        api_key = request.auth
+        account = getattr(api_key, "account", None)  # an API key's
         if account is None:
             return True
-        limit = account.plan.api_requests_per_minute
-        if not limit:
+        policies = []  # (name, quota, count in this window or None when the store is unreachable)
+        if account.plan.api_requests_per_minute:
+            policies.append(("account", account.plan.api_requests_per_minute, hit(api_requests(account.pk))))
+        if api_key.requests_per_minute:
+            policies.append(("key", api_key.requests_per_minute, hit(key_requests(api_key.pk))))
+        if not policies:
             return True
-        count = hit(api_requests(account.pk))
-        return count is None or count <= limit
+        wait = seconds_until_next_window()
+        view.headers.update(rate_limit_headers(policies, wait))
+        for name, quota, count in policies:
+            if count is not None and count > quota:
+                detail = throttled_detail(account.plan, wait) if name == "account" else key_throttled_detail(quota, wait)
+                raise RateLimited(detail, wait)
+        return True
 
-    def wait(self):
-        return seconds_until_next_window()
+
+def rate_limit_headers(policies, reset_seconds):
+    """The two header fields, as RFC 9651 structured-field lists: every policy in
+    RateLimit-Policy; in RateLimit the one closest to exhaustion (none while uncounted)."""
+    headers = {"RateLimit-Policy": ", ".join(f'"{name}";q={quota};w={WINDOW_SECONDS}' for name, quota, _ in policies)}
+    remaining = [(max(0, quota - count), name) for name, quota, count in policies if count is not None]
+    if remaining:
+        left, name = min(remaining)
+        headers["RateLimit"] = f'"{name}";r={left};t={reset_seconds}'
+    return headers
 
 
 class VisitorRateThrottle(BaseThrottle):
@@ -137,3 +168,24 @@ class VisitorRateThrottle(BaseThrottle):
 
     def wait(self):
         return seconds_until_next_window()
+
+
+class FailedKeyLimitMiddleware:
+    """More than API_FAILED_KEYS_PER_MINUTE failed key authentications (an Authorization header
+    answered 401) in a minute from one client address: its further invalid keys get 429
+    `rate_limited` until the window ends. Counted on the answer, so a valid key from that address
+    keeps working: its request never fails."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 401 or not request.path.startswith("/api/") or "HTTP_AUTHORIZATION" not in request.META:
+            return response
+        failures = hit(f"api:failed-keys:{client_ip(request)}")
+        if failures is None or failures <= settings.API_FAILED_KEYS_PER_MINUTE:
+            return response
+        wait = seconds_until_next_window()
+        detail = f"Too many invalid API keys from your address. Retry in {wait} seconds."
+        return JsonResponse({"detail": detail, "code": "rate_limited"}, status=429, headers={"Retry-After": str(wait)})

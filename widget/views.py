@@ -16,7 +16,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import json_exception_handler
+from api.exceptions import RateLimited, json_exception_handler
 from api.parsers import IgnoreClientContentNegotiation, JsonObjectParser
 from usage.ratelimit import VisitorRateThrottle
 
@@ -30,18 +30,6 @@ class WidgetBodyParser(JsonObjectParser):
     # The widget sends a message of at most 2,000 characters or a short lead form: a body past
     # this is not the widget's, and is refused before it is read (the site-wide limit is 5 MB).
     max_bytes = 32 * 1024
-
-
-class RateLimited(exceptions.APIException):
-    """The widget's 429. Not DRF's `Throttled`, whose message the API's handler words for API
-    keys and plans; DRF's handler still sends `wait` as Retry-After."""
-
-    status_code = 429
-    default_code = "rate_limited"
-
-    def __init__(self, wait):
-        super().__init__(f"Too many messages. Please wait {wait} seconds and try again.")
-        self.wait = wait
 
 
 class InvalidInput(exceptions.APIException):
@@ -108,7 +96,7 @@ class WidgetView(APIView):
         raise exceptions.MethodNotAllowed(request.method, detail=f"Use {allowed}.")
 
     def throttled(self, request, wait):
-        raise RateLimited(wait)
+        raise RateLimited(f"Too many messages. Please wait {wait} seconds and try again.", wait)
 
     def get_exception_handler(self):
         return widget_exception_handler

@@ -93,7 +93,7 @@ def test_an_expired_key_stays_listed_as_expired_until_revoked(alice_client, acco
     [row] = keys_table(alice_client.get(SECURITY))
     assert row["Expires"] == "Expired on 2026-01-31"
     assert row["Status"] == "Expired"
-    assert row["Actions"] == "Revoke"
+    assert "Revoke" in row["Actions"]
 
 
 # Permissions: the create form
