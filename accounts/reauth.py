@@ -13,10 +13,13 @@ session is server-side state every worker shares.
 from datetime import timedelta
 from functools import wraps
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
+
+from .context import current_membership_or_404
 
 SESSION_KEY = "pivra_sensitive_action_at"
 WINDOW = timedelta(hours=2)
@@ -29,6 +32,25 @@ def requires_recent_password(*, cancel_to):
     the session confirmed it, or made such an action, within WINDOW. `cancel_to`: the URL name
     the page's Cancel link leads to."""
     return lambda view: _guarded(view, cancel_to)
+
+
+def managers_only(*, cancel_to, refusal):
+    """For a view whose POST manages the account's keys or webhooks: a member's POST gets 403
+    (`refusal`) before anything else, the password confirmation included; an owner's or an
+    admin's is then `requires_recent_password(cancel_to=…)`. GETs go through."""
+
+    def decorate(view):
+        confirmed = requires_recent_password(cancel_to=cancel_to)(view)
+
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST" and not current_membership_or_404(request).can_manage_keys:
+                raise PermissionDenied(refusal)
+            return confirmed(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def _guarded(view, cancel_to):

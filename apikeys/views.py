@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent
+from accounts.reauth import managers_only
 
 from .forms import CreateApiKeyForm, KeySettingsForm, RollApiKeyForm
 from .models import ApiKey, RollRefused
@@ -37,6 +38,7 @@ def _render_security(request, membership, form, new_key=None, status=200):
 @csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def security(request):
     membership = current_membership_or_404(request)
     account = membership.account
@@ -73,6 +75,7 @@ def security(request):
 @csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def revoke(request, key_id):
     membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
@@ -89,6 +92,7 @@ def revoke(request, key_id):
 @csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def edit(request, key_id):
     membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
@@ -110,6 +114,7 @@ def edit(request, key_id):
 @csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def roll(request, key_id):
     membership = current_membership_or_404(request)
     if not membership.can_manage_keys:

@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.context import client_ip, current_membership_or_404
+from accounts.reauth import managers_only
 from accounts.models import AuditEvent
 
 from .models import Chatbot
@@ -32,6 +33,7 @@ def install(request):
 @csrf_protect
 @login_required
 @require_http_methods(["GET", "POST"])
+@managers_only(cancel_to="install", refusal="Only owners and admins can regenerate embed keys.")
 def regenerate_embed_key(request, chatbot_id):
     """Asks for confirmation (GET), then gives the chatbot a new embed key (POST): the old one
     stops working at once, so every page with the old snippet must be updated."""

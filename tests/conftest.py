@@ -105,11 +105,24 @@ def anonymous_api_client():
     return APIClient()
 
 
+def confirmed(client):
+    """A browser session that confirmed its password just now (accounts.reauth), as an owner
+    managing keys or webhooks will have; tests of the confirmation itself start without it."""
+    from django.utils import timezone
+
+    from accounts import reauth
+
+    session = client.session
+    session[reauth.SESSION_KEY] = timezone.now().timestamp()
+    session.save()
+    return client
+
+
 @pytest.fixture
 def alice_client(alice):
     client = Client()
     client.force_login(alice)
-    return client
+    return confirmed(client)
 
 
 @pytest.fixture

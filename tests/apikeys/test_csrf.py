@@ -7,6 +7,8 @@ each refusal is paired with the same request carrying the token, to prove the re
 import pytest
 from django.test import Client
 
+from tests.conftest import confirmed
+
 from accounts.models import AuditEvent
 from apikeys.models import ApiKey
 
@@ -17,7 +19,7 @@ from .pages import SECURITY, revoke_url, use
 def strict_client(alice):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
-    return client
+    return confirmed(client)
 
 
 def csrf_token(client, url=SECURITY):

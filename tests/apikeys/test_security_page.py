@@ -5,7 +5,7 @@ from django.test import Client
 
 from accounts.models import AuditEvent, Membership, Plan
 from apikeys.models import ApiKey
-from tests.conftest import make_member
+from tests.conftest import confirmed, make_member
 
 from .pages import SECURITY, create, keys_table, revoke_url, shown_keys, the_new_key, use
 
@@ -16,7 +16,7 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 def client_for(user):
     client = Client()
     client.force_login(user)
-    return client
+    return confirmed(client)
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from django.utils import timezone
 from accounts import reauth
 from webhooks.models import WebhookEndpoint
 
+from tests.conftest import confirmed  # noqa: F401  (the webhooks tests import it from here too)
+
 from . import Receiver
 
 
@@ -40,14 +42,6 @@ def clock(monkeypatch):
     clock = Clock(datetime(2026, 5, 14, 9, 0, tzinfo=dt_timezone.utc))
     monkeypatch.setattr(timezone, "now", lambda: clock.now)
     return clock
-
-
-def confirmed(client):
-    """A browser session that confirmed its password just now (accounts.reauth)."""
-    session = client.session
-    session[reauth.SESSION_KEY] = timezone.now().timestamp()
-    session.save()
-    return client
 
 
 @pytest.fixture

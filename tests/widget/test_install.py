@@ -7,7 +7,7 @@ from django.test import Client
 
 from accounts.models import AuditEvent, Membership
 from chatbots.models import Chatbot
-from tests.conftest import make_member
+from tests.conftest import confirmed, make_member
 
 INSTALL = "/install/"
 
@@ -86,6 +86,7 @@ def test_an_admin_can_regenerate_too(account, chatbot):
     admin = make_member(account, "admin@example.com", Membership.Role.ADMIN)
     client = Client()
     client.force_login(admin)
+    confirmed(client)
     old_key = chatbot.embed_key
     assert client.post(regenerate_url(chatbot)).status_code == 302
     chatbot.refresh_from_db()
@@ -112,6 +113,7 @@ def test_another_accounts_chatbot_is_a_404(alice_client, other_chatbot):
 def test_regenerating_requires_the_csrf_token(alice, chatbot):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
+    confirmed(client)
     old_key = chatbot.embed_key
     assert client.post(regenerate_url(chatbot)).status_code == 403
     chatbot.refresh_from_db()
