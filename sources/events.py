@@ -1,4 +1,5 @@
-"""The webhook events of sources: `source.ready` and `source.failed`, when a URL source's job ends."""
+"""The webhook events of sources: `source.ready` when a text or Q&A source is added and when a URL
+source's job ends well, `source.failed` when it does not."""
 
 from webhooks.events import emit
 

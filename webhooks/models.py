@@ -16,7 +16,7 @@ EVENT_TYPES = {
     "lead.deleted": "A lead was deleted.",
     "conversation.started": "A visitor started a conversation.",
     "message.created": "A message was added to a conversation (the visitor's or the bot's: many events).",
-    "source.ready": "A web page source was fetched and is used in answers.",
+    "source.ready": "A source was added, or a web page fetched, and is used in answers.",
     "source.failed": "A web page source could not be fetched.",
 }
 # Every message is an event: a new endpoint gets them only when it asks.

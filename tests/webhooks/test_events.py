@@ -134,3 +134,14 @@ def test_a_url_source_that_fails_emits_source_failed_with_the_reason(chatbot, ev
     assert (event_type, data["id"], data["status"], data["error"]) == (
         "source.failed", source.pk, Source.Status.FAILED, "The server answered 404."
     )
+
+
+def test_a_text_or_qa_source_emits_source_ready_when_added(account, chatbot, everything):
+    from sources.services import create_source
+
+    text = create_source(account=account, chatbot=chatbot, type=Source.Type.TEXT, title="Hours", content="Open 9 to 5.")
+    qa = create_source(account=account, chatbot=chatbot, type=Source.Type.QA, title="Do you ship?", content="Yes.")
+    assert [(event_type, data["id"], data["status"]) for event_type, data in sent()] == [
+        ("source.ready", text.pk, "ready"), ("source.ready", qa.pk, "ready"),
+    ]
+    assert all("content" not in data and "answer" not in data for _, data in sent())
