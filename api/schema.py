@@ -253,7 +253,7 @@ ERROR_RESPONSES = {
 }
 
 
-# Sent with every response to a valid key (usage.ratelimit.ApiRateLimit).
+# Sent with every response to a request that was counted (usage.ratelimit.ApiRateThrottle).
 RATE_LIMIT_HEADERS = {
     "RateLimit-Policy": {
         "description": (
@@ -279,7 +279,7 @@ def add_error_components(result, generator, request, public):
     schemas = {**components.get("schemas", {}), "Error": ERROR_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA}
     components["schemas"] = dict(sorted(schemas.items()))
     components["responses"] = {name: response for name, response in ERROR_RESPONSES.values()}
-    uncounted = {"Unauthorized"}  # refused before the key is known
+    uncounted = {"Unauthorized", "Forbidden"}  # refused before the request is counted
     for name, response in components["responses"].items():
         if name not in uncounted:
             response["headers"] = {**response.get("headers", {}), **RATE_LIMIT_HEADERS}

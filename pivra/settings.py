@@ -210,14 +210,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     # The key authentication class must come first: DRF picks 401 vs 403 from it.
     "DEFAULT_AUTHENTICATION_CLASSES": ["apikeys.authentication.ApiKeyAuthentication"],
-    # The request is counted first, so that every answer to a valid key carries its rate limits.
-    "DEFAULT_PERMISSION_CLASSES": ["usage.ratelimit.ApiRateLimit", "apikeys.authentication.HasApiAccess"],
+    "DEFAULT_PERMISSION_CLASSES": ["apikeys.authentication.HasApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "api.exceptions.json_exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["usage.ratelimit.ApiRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
 }
 

@@ -1,5 +1,5 @@
-"""Fixed one-minute counting windows, for every rate limit in Pivra, and the DRF classes that
-count in them: the API's requests a minute per account and per key (`ApiRateLimit`), and the widget's per
+"""Fixed one-minute counting windows, for every rate limit in Pivra, and the DRF throttles that
+count in them: the API's requests a minute per account and per key (`ApiRateThrottle`), and the widget's per
 visitor and per chatbot (`VisitorRateThrottle`).
 
 With Redis every worker on every host shares the counts, one round trip a count. With the
@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
-from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from accounts.context import client_ip
@@ -103,23 +102,21 @@ def requests_this_window(account_id):
     return counted(api_requests(account_id))
 
 
-class ApiRateLimit(BasePermission):
+class ApiRateThrottle(BaseThrottle):
     """API requests a minute: the account's, as its plan allows, and the key's own when it has
-    one (`requests_per_minute`, within the plan's). Only requests with a valid key of a plan with
-    API access are counted.
+    one (`requests_per_minute`, within the plan's).
 
-    A DRF permission, listed first, rather than a throttle: DRF runs throttles after the
-    permissions, and counting here first gives every answer after authentication, a 403 for
-    the key's plan, address or permissions included, its `RateLimit-Policy` and `RateLimit`
-    fields (IETF httpapi ratelimit-headers, draft 11), set through the view's response headers,
-    which DRF adds to success and error responses alike. A refusal is a 429 naming the limit
-    that was reached.
+    DRF runs throttles after authentication and permissions, so only requests that a valid key
+    may make are counted: a leaked key refused by its IP allowlist or permissions cannot use up
+    the account's minute. Each counted answer carries `RateLimit-Policy` and `RateLimit` (IETF
+    httpapi ratelimit-headers, draft 11), set through the view's response headers, which DRF adds
+    to success and error responses alike. A refusal is a 429 naming the limit that was reached.
     """
 
-    def has_permission(self, request, view):
+    def allow_request(self, request, view):
         api_key = request.auth
         account = getattr(api_key, "account", None)  # an API key's
-        if account is None or not account.plan.api_keys_allowed:  # HasApiAccess refuses it
+        if account is None:
             return True
         policies = []  # (name, quota, count in this window or None when the store is unreachable)
         if account.plan.api_requests_per_minute:

@@ -28,7 +28,7 @@ FRAMES = [
     ("check the format and checksum, HMAC the key", "hash_key (apikeys/crypto.py"),
     ("the key query: key, account and plan", "ApiKeyAuthentication.authenticate (apikeys/authentication.py"),
     ("plan permission", "HasApiAccess.has_permission (apikeys/authentication.py"),
-    ("rate-limit count (Redis round trip)", "ApiRateLimit.has_permission (usage/ratelimit.py"),
+    ("rate-limit count (Redis round trip)", "ApiRateThrottle.allow_request (usage/ratelimit.py"),
 ]
 HANDLER = "WSGIHandler.__call__ (django/core/handlers/wsgi.py"
 
