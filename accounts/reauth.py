@@ -13,6 +13,7 @@ session is server-side state every worker shares.
 from datetime import timedelta
 from functools import wraps
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +26,10 @@ SESSION_KEY = "pivra_sensitive_action_at"
 WINDOW = timedelta(hours=2)
 PASSWORD_FIELD = "confirm_password"
 WRONG_PASSWORD = "That password is not right. Nothing was changed."
+# A stolen session must not be a way to guess the password: 5 wrong ones, then 15 minutes' wait.
+MAX_WRONG_PASSWORDS = 5
+LOCKOUT = timedelta(minutes=15)
+TOO_MANY_WRONG = "Too many wrong passwords. Nothing was changed: try again in 15 minutes."
 
 
 def requires_recent_password(*, cancel_to):
@@ -59,12 +64,17 @@ def _guarded(view, cancel_to):
     def wrapped(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
-        error = None
+        error, status = None, 200
         if PASSWORD_FIELD in request.POST:
-            if request.user.check_password(request.POST[PASSWORD_FIELD]):
+            if _wrong_passwords(request.user) >= MAX_WRONG_PASSWORDS:
+                error, status = TOO_MANY_WRONG, 429
+            elif request.user.check_password(request.POST[PASSWORD_FIELD]):
+                cache.delete(_failures_key(request.user))
                 request.POST = _without(request.POST, PASSWORD_FIELD)
                 return _carry_on(view, request, *args, **kwargs)
-            error = WRONG_PASSWORD
+            else:
+                _count_wrong_password(request.user)
+                error, status = WRONG_PASSWORD, 400
         elif _is_recent(request):
             return _carry_on(view, request, *args, **kwargs)
         # The action's own fields travel along as hidden inputs, so confirming carries it out.
@@ -73,9 +83,27 @@ def _guarded(view, cancel_to):
             for value in values
         ]
         context = {"fields": fields, "error": error, "password_field": PASSWORD_FIELD, "cancel_url": reverse(cancel_to)}
-        return render(request, "accounts/confirm_password.html", context, status=400 if error else 200)
+        return render(request, "accounts/confirm_password.html", context, status=status)
 
     return wrapped
+
+
+def _failures_key(user):
+    return f"reauth:wrong-passwords:{user.pk}"
+
+
+def _wrong_passwords(user):
+    return cache.get(_failures_key(user), 0)
+
+
+def _count_wrong_password(user):
+    # Counted in the shared cache (Redis when configured): every worker sees the same count.
+    key = _failures_key(user)
+    if not cache.add(key, 1, LOCKOUT.total_seconds()):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, LOCKOUT.total_seconds())
 
 
 def _carry_on(view, request, *args, **kwargs):

@@ -68,7 +68,10 @@ class Target:
 def check(url, *, deadline):
     """Parse and vet `url`; return its `Target`, or raise `Refused`. A slow DNS answer past
     `deadline` (a `time.monotonic()` value) raises TimeoutError."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # a malformed IPv6 host, such as https://[::1/
+        raise Refused(INVALID) from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise Refused(SCHEME)

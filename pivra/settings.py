@@ -202,6 +202,9 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 # How many proxies in front of the app append the address they saw to X-Forwarded-For (0: none,
 # the client is REMOTE_ADDR). accounts.context.client_ip reads it; a spoofed header never passes.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if env.str("USE_X_FORWARDED_FOR", default=""):
+    # Ignoring it would make every client look like the proxy: one rate limit for all visitors.
+    raise ImproperlyConfigured("USE_X_FORWARDED_FOR is replaced by TRUSTED_PROXY_COUNT (1 behind one proxy).")
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024

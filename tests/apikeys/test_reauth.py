@@ -79,3 +79,17 @@ def test_a_member_is_refused_before_any_password_is_asked(bob, key_pair):
     response = client.post(revoke_url(key_pair[0]), {"confirm_password": PASSWORD})
     assert response.status_code == 403
     assert "Confirm your password" not in response.content.decode()
+
+
+def test_after_five_wrong_passwords_even_the_right_one_waits(fresh_client, account):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _ in range(5):
+        assert fresh_client.post(SECURITY, {"label": "Zapier", "confirm_password": "guess"}).status_code == 400
+    locked = fresh_client.post(SECURITY, {"label": "Zapier", "confirm_password": PASSWORD})
+    assert locked.status_code == 429
+    assert "Too many wrong passwords. Nothing was changed: try again in 15 minutes." in locked.content.decode()
+    assert not ApiKey.objects.exists()
+    cache.clear()  # the 15 minutes pass
+    the_new_key(fresh_client.post(SECURITY, {"label": "Zapier", "confirm_password": PASSWORD}))

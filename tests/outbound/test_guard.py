@@ -53,6 +53,7 @@ def test_the_target_names_the_host_and_keeps_the_query(settings):
     ("https://user:pw@example.com/", guard.CREDENTIALS),
     ("https:///path", guard.INVALID),
     ("https://example.com:99999/", guard.INVALID),
+    ("https://[::1/hook", guard.INVALID),
 ])
 def test_malformed_addresses_are_refused_before_any_lookup(url, reason, monkeypatch):
     monkeypatch.setattr(guard, "resolve", lambda *args: pytest.fail("looked up"))

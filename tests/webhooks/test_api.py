@@ -73,6 +73,7 @@ def test_unknown_or_no_events_are_a_400(api_client, events):
     ("https://user:pw@hooks.customer.example/pivra", REFUSALS["credentials"]),
     ("https://nowhere.invalid/hook", REFUSALS["unknown_host"]),
     ("not a url", REFUSALS["scheme"]),
+    ("https://[::1/hook", REFUSALS["invalid"]),  # a malformed IPv6 host: a 400, not a 500
 ])
 def test_a_url_pivra_would_not_send_to_is_a_400_saying_why(api_client, url, message):
     response = create(api_client, url=url)
