@@ -51,7 +51,8 @@ def json_exception_handler(exc, context):
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc.detail = exceptions.ErrorDetail(MISSING_KEY, code="not_authenticated")
 
-    # Imported here: rest_framework.views loads the throttle classes, which raise RateLimited.
+    # Imported here: rest_framework.views loads the throttle classes (usage.ratelimit), which
+    # import RateLimited from this module.
     from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)

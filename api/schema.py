@@ -12,7 +12,8 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from accounts.models import Plan
 from apikeys.authentication import (
-    EMBED_KEY_REFUSED, InvalidApiKey, expired_key_detail, insufficient_permission_detail, plan_not_allowed_detail,
+    EMBED_KEY_REFUSED, InvalidApiKey, expired_key_detail, insufficient_permission_detail, ip_not_allowed_detail,
+    plan_not_allowed_detail,
 )
 
 from .exceptions import MISSING_KEY, key_throttled_detail, request_too_large_detail, throttled_detail
@@ -191,9 +192,10 @@ ERROR_RESPONSES = {
     }),
     "403": ("Forbidden", {
         "description": (
-            "The key is valid, but the account's plan does not include API access, or the key's "
-            "permissions (Read only, or Restricted to some resources) do not allow the request: the "
-            "detail names what was needed, such as `leads:write`. Checked before any object is looked up."
+            "The key is valid, but the account's plan does not include API access, the request comes "
+            "from an address outside the key's allowed IPs, or the key's permissions (Read only, or "
+            "Restricted to some resources) do not allow it: the detail names what was needed, such as "
+            "`leads:write`. Checked before any object is looked up."
         ),
         "content": _error_content({
             "plan_not_allowed": {
@@ -201,6 +203,9 @@ ERROR_RESPONSES = {
             },
             "insufficient_permission": {"summary": "Outside the key's permissions", **_error(
                 insufficient_permission_detail("leads:write"), "insufficient_permission",
+            )},
+            "ip_not_allowed": {"summary": "From an address the key does not allow", **_error(
+                ip_not_allowed_detail("198.51.100.7"), "ip_not_allowed",
             )},
         }),
     }),

@@ -4,7 +4,7 @@ GitHub's secret-scanning partner contract: a JSON array of `{"token", "type", "u
 signed with ECDSA (P-256, SHA-256) over the raw body; the signing keys are published at
 GITHUB_SECRET_SCANNING_KEYS_URL and named by the `Github-Public-Key-Identifier` header. Each
 reported token that is an active Pivra key is revoked at once, with an audit event saying where it
-was exposed, and the account's owners and admins are emailed. The answer labels every token.
+was exposed, and the account's owners and admins are emailed (by a job). The answer labels every token.
 
 Every token is looked up, whatever its `type` says (GitHub has sent swapped type names before).
 The published keys are cached; an unknown identifier fetches them again at most once a minute,
@@ -24,7 +24,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
@@ -32,9 +31,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import AuditEvent
+from jobs.queue import defer
 
 from . import crypto
 from .models import ApiKey
+from .tasks import email_exposed_key
 
 logger = logging.getLogger(__name__)
 
@@ -106,23 +107,8 @@ def revoke_exposed(api_key, where):
             account=api_key.account, action=AuditEvent.Action.API_KEY_EXPOSED, target_id=api_key.pk,
             target_description=f"{api_key.description}, found in {where}",
         )
-        transaction.on_commit(lambda: email_managers(api_key, where))
+        defer(email_exposed_key, key_id=api_key.pk, where=where)  # a job: a mail failure is retried
     logger.warning("API key %s revoked: GitHub found it in public", api_key.hint)
-
-
-def email_managers(api_key, where):
-    recipients = api_key.account.manager_emails()
-    if recipients:
-        send_mail(
-            subject=f"Pivra revoked an API key of {api_key.account.name}: it was found in public",
-            message=(
-                f"GitHub found the API key “{api_key.label}” ({api_key.hint}) in {where}, so Pivra "
-                "revoked it: requests with it are refused from now on.\n\nCreate a new key in Settings → "
-                "Security, update the integration that used it, and remove the key from where it was published."
-            ),
-            from_email=None,
-            recipient_list=recipients,
-        )
 
 
 def signature_is_valid(body, identifier, signature):

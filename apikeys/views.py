@@ -45,8 +45,6 @@ def security(request):
     if request.method == "GET":
         return _render_security(request, membership, CreateApiKeyForm(account=account))
 
-    if not membership.can_manage_keys:
-        raise PermissionDenied("Only owners and admins can create API keys.")
     form = CreateApiKeyForm(request.POST, account=account)
     if not account.plan.api_keys_allowed:
         form.add_error(None, f"API keys need the Starter plan or above; this account is on {account.plan.name}.")

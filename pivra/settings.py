@@ -125,9 +125,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # JOBS_STALLED_CHECK_CRON (jobs/tasks.py; a sixth field is seconds). Tests shorten both.
 JOBS_STALLED_AFTER_SECONDS = env.float("JOBS_STALLED_AFTER_SECONDS", default=30)
 JOBS_STALLED_CHECK_CRON = env.str("JOBS_STALLED_CHECK_CRON", default="* * * * *")
+# Jobs a worker runs at once, each in a thread with its own database connection: one slow
+# webhook receiver (up to 15 s an attempt) must not hold up every other job.
+JOBS_WORKER_CONCURRENCY = env.int("JOBS_WORKER_CONCURRENCY", default=10)
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": JOBS_STALLED_AFTER_SECONDS / 3,
     "stalled_worker_timeout": JOBS_STALLED_AFTER_SECONDS,
+    "concurrency": JOBS_WORKER_CONCURRENCY,
 }
 
 # Redis is optional: it shares rate-limit counts between workers and hosts. Without it, each

@@ -53,6 +53,8 @@ def _endpoint(account, endpoint_id):
 def _render(request, account, form, new_secret=None, status=200):
     endpoints = list(WebhookEndpoint.objects.for_account(account))
     for endpoint in endpoints:
+        # Deliveries not attempted yet (a worker busy or stopped) are listed too, as waiting.
+        endpoint.waiting = endpoint.deliveries.filter(status=Delivery.Status.PENDING, attempt_count=0)[:RECENT_ATTEMPTS]
         endpoint.recent_attempts = (
             DeliveryAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery")[:RECENT_ATTEMPTS]
         )
@@ -90,7 +92,7 @@ def webhooks(request, account):
     return _render(request, account, EndpointForm(), new_secret={"endpoint": endpoint, "secret": endpoint.secret})
 
 
-@sensitive_variables("new_secret", "context")
+@sensitive_variables("secret", "new_secret", "context")
 @management_view("POST")
 def roll_secret(request, account, endpoint_id):
     endpoint = _endpoint(account, endpoint_id)

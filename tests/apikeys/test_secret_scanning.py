@@ -52,12 +52,10 @@ def managers(account, alice):
     make_member(account, "bob@example.com", Membership.Role.MEMBER)
 
 
-def test_a_leaked_key_is_revoked_audited_and_its_owners_and_admins_are_emailed(
-    github_key, key_pair, managers, django_capture_on_commit_callbacks
-):
+def test_a_leaked_key_is_revoked_audited_and_its_owners_and_admins_are_emailed(github_key, key_pair, managers, run_jobs):
     api_key, raw_key = key_pair
-    with django_capture_on_commit_callbacks(execute=True):
-        response = report(github_key, [(raw_key, "pivra_secret_key")])
+    response = report(github_key, [(raw_key, "pivra_secret_key")])
+    run_jobs()
     assert response.status_code == 200
     assert response.json() == [{
         "token_hash": hashlib.sha256(raw_key.encode()).hexdigest(),
@@ -98,10 +96,10 @@ def test_tokens_that_are_not_pivra_keys_are_false_positives_and_change_nothing(g
     assert mail.outbox == []
 
 
-def test_a_key_reported_twice_is_emailed_about_once(github_key, key_pair, managers, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        report(github_key, [(key_pair[1], "pivra_secret_key")])
-        second = report(github_key, [(key_pair[1], "pivra_secret_key")])
+def test_a_key_reported_twice_is_emailed_about_once(github_key, key_pair, managers, run_jobs):
+    report(github_key, [(key_pair[1], "pivra_secret_key")])
+    second = report(github_key, [(key_pair[1], "pivra_secret_key")])
+    run_jobs()
     assert second.json()[0]["label"] == "true_positive"
     assert len(mail.outbox) == 1
     assert AuditEvent.objects.filter(action="api_key.exposed").count() == 1
@@ -169,3 +167,16 @@ def test_the_published_pattern_and_checksum_recognise_real_keys_and_only_them(db
     assert pattern.findall(f"API_KEY={real}\n") == [real] and checksum_ok(real)
     mistyped = real[:-1] + ("a" if real[-1] != "a" else "b")
     assert pattern.findall(mistyped) == [mistyped] and not checksum_ok(mistyped)
+
+
+def test_a_mail_server_that_is_down_does_not_stop_the_revocations(github_key, account, run_jobs, monkeypatch):
+    from unittest import mock
+
+    first, first_raw = ApiKey.objects.create_key(account=account, label="First")
+    second, second_raw = ApiKey.objects.create_key(account=account, label="Second")
+    with mock.patch("apikeys.notices.send_mail", side_effect=ConnectionRefusedError("mail server down")):
+        response = report(github_key, [(first_raw, "pivra_secret_key"), (second_raw, "pivra_secret_key")])
+        run_jobs()
+    assert response.status_code == 200
+    assert [item["label"] for item in response.json()] == ["true_positive", "true_positive"]
+    assert ApiKey.objects.filter(pk__in=[first.pk, second.pk], revoked_at__isnull=False).count() == 2

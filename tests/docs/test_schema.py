@@ -103,7 +103,9 @@ def test_errors_share_one_error_component_with_examples(schema):
         "not_authenticated", "invalid_api_key", "embed_key_not_allowed", "key_expired",
     }
     forbidden = components["responses"]["Forbidden"]["content"]["application/json"]["examples"]
-    assert [example["value"]["code"] for example in forbidden.values()] == ["plan_not_allowed", "insufficient_permission"]
+    assert [example["value"]["code"] for example in forbidden.values()] == [
+        "plan_not_allowed", "insufficient_permission", "ip_not_allowed",
+    ]
     bad_request = components["responses"]["BadRequest"]["content"]["application/json"]["schema"]
     assert {"$ref": "#/components/schemas/FieldErrors"} in bad_request["oneOf"]
 

@@ -206,6 +206,13 @@ def test_the_deliveries_table_shows_each_attempt_with_its_next_retry(owner_clien
     assert '<div class="table-scroll">' in page  # a 390px phone scrolls the table inside its card
 
 
+def test_a_delivery_not_attempted_yet_is_listed_as_waiting(owner_client, saved):
+    owner_client.post(action(saved, "test"))  # queued; in a test transaction no job has run
+    table = owner_client.get(PAGE).content.decode().split('<table class="deliveries">')[1]
+    assert "webhook.test" in table and "Waiting for its first attempt" in table
+    assert "No deliveries yet" not in table
+
+
 def test_resend_makes_a_new_attempt_of_that_delivery(owner_client, account, receiver, run_jobs):
     endpoint = WebhookEndpoint.objects.create(account=account, url=receiver.url(), events=["lead.created"])
     assert owner_client.post(action(endpoint, "test")).status_code == 302
