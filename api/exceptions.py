@@ -56,6 +56,11 @@ def json_exception_handler(exc, context):
     from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)
+    if response is not None and response.status_code == 403:
+        # Refused before the throttles counted it: still told where the key's limits stand.
+        for throttle in context["view"].get_throttles():
+            for name, value in getattr(throttle, "uncounted_headers", lambda request: {})(context["request"]).items():
+                response[name] = value
     if response is None or isinstance(exc, exceptions.ValidationError):
         return response
     detail = exc.detail

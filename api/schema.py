@@ -258,7 +258,7 @@ ERROR_RESPONSES = {
 }
 
 
-# Sent with every response to a request that was counted (usage.ratelimit.ApiRateThrottle).
+# Sent with every response to a valid key (usage.ratelimit.ApiRateThrottle).
 RATE_LIMIT_HEADERS = {
     "RateLimit-Policy": {
         "description": (
@@ -284,7 +284,7 @@ def add_error_components(result, generator, request, public):
     schemas = {**components.get("schemas", {}), "Error": ERROR_SCHEMA, "FieldErrors": FIELD_ERRORS_SCHEMA}
     components["schemas"] = dict(sorted(schemas.items()))
     components["responses"] = {name: response for name, response in ERROR_RESPONSES.values()}
-    uncounted = {"Unauthorized", "Forbidden"}  # refused before the request is counted
+    uncounted = {"Unauthorized"}  # refused before the key is known
     for name, response in components["responses"].items():
         if name not in uncounted:
             response["headers"] = {**response.get("headers", {}), **RATE_LIMIT_HEADERS}

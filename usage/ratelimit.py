@@ -108,30 +108,44 @@ class ApiRateThrottle(BaseThrottle):
 
     DRF runs throttles after authentication and permissions, so only requests that a valid key
     may make are counted: a leaked key refused by its IP allowlist or permissions cannot use up
-    the account's minute. Each counted answer carries `RateLimit-Policy` and `RateLimit` (IETF
-    httpapi ratelimit-headers, draft 11), set through the view's response headers, which DRF adds
-    to success and error responses alike. A refusal is a 429 naming the limit that was reached.
+    the account's minute. Each answer to a valid key carries `RateLimit-Policy` and `RateLimit`
+    (IETF httpapi ratelimit-headers, draft 11): set through the view's response headers, which
+    DRF adds to success and error responses alike, or for a 403 read without counting
+    (`uncounted_headers`). A refusal is a 429 naming the limit that was reached.
     """
 
     def allow_request(self, request, view):
-        api_key = request.auth
-        account = getattr(api_key, "account", None)  # an API key's
-        if account is None:
-            return True
-        policies = []  # (name, quota, count in this window or None when the store is unreachable)
-        if account.plan.api_requests_per_minute:
-            policies.append(("account", account.plan.api_requests_per_minute, hit(api_requests(account.pk))))
-        if api_key.requests_per_minute:
-            policies.append(("key", api_key.requests_per_minute, hit(key_requests(api_key.pk))))
+        policies = self.policies(request, count=hit)
         if not policies:
             return True
         wait = seconds_until_next_window()
         view.headers.update(rate_limit_headers(policies, wait))
         for name, quota, count in policies:
             if count is not None and count > quota:
-                detail = throttled_detail(account.plan, wait) if name == "account" else key_throttled_detail(quota, wait)
+                plan = request.auth.account.plan
+                detail = throttled_detail(plan, wait) if name == "account" else key_throttled_detail(quota, wait)
                 raise RateLimited(detail, wait)
         return True
+
+    def uncounted_headers(self, request):
+        """The fields for an answer refused before this throttle ran (a 403 to a valid key):
+        where its limits stand, with nothing counted (api.exceptions asks for them)."""
+        policies = self.policies(request, count=counted)
+        return rate_limit_headers(policies, seconds_until_next_window()) if policies else {}
+
+    @staticmethod
+    def policies(request, *, count):
+        """[(name, quota, count(name) in this window)] of the limits on the request's key."""
+        api_key = request.auth
+        account = getattr(api_key, "account", None)  # an API key's
+        if account is None:
+            return []
+        policies = []
+        if account.plan.api_requests_per_minute:
+            policies.append(("account", account.plan.api_requests_per_minute, count(api_requests(account.pk))))
+        if api_key.requests_per_minute:
+            policies.append(("key", api_key.requests_per_minute, count(key_requests(api_key.pk))))
+        return policies
 
 
 def rate_limit_headers(policies, reset_seconds):

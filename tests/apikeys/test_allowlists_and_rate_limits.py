@@ -257,5 +257,19 @@ def test_requests_refused_by_the_allowlist_or_permissions_use_up_nothing(account
     refused += [APIClient().post("/api/chatbots", {"name": "Bot"}, format="json",
                                  HTTP_AUTHORIZATION=f"Bearer {leaked}", REMOTE_ADDR="203.0.113.9") for _ in range(5)]
     assert {response.status_code for response in refused} == {403}
-    assert all("RateLimit" not in response for response in refused)
     assert [get(other).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_a_403_to_a_valid_key_says_where_its_limits_stand_without_counting(account):
+    _, raw_key = make_key(account, access="read_only", allowed_ips=["203.0.113.9"], requests_per_minute=10)
+    get(raw_key)
+    refused_by_address = get(raw_key, ip="198.51.100.1")
+    refused_by_permission = APIClient().post(
+        "/api/chatbots", {"name": "Bot"}, format="json", HTTP_AUTHORIZATION=f"Bearer {raw_key}", REMOTE_ADDR="203.0.113.9"
+    )
+    for response in (refused_by_address, refused_by_permission):
+        assert response.status_code == 403
+        assert http_sf.parse(response["RateLimit-Policy"].encode(), tltype="list") == [
+            ("account", {"q": 120, "w": 60}), ("key", {"q": 10, "w": 60}),
+        ]
+        assert http_sf.parse(response["RateLimit"].encode(), tltype="list") == [("key", {"r": 9, "t": 41})]
