@@ -216,7 +216,8 @@ def run_jobs(transactional_db, django_db_serialized_rollback, settings, monkeypa
 
             def work():
                 with app.replace_connector(app.connector.get_worker_connector()):
-                    app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+                    # One job at a time: a job deferred by a job is then run before the queue looks empty.
+                    app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False, concurrency=1)
 
             # In a thread of its own: the worker runs its own event loop, and the browser tests
             # leave one running in this thread.
