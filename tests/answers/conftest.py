@@ -100,8 +100,8 @@ def model_server(settings):
     server.server_close()
 
 
-def key_client(account, alice, **permissions):
-    _, raw = ApiKey.objects.create_key(account=account, label="Chat", created_by=alice, **permissions)
+def key_client(account, alice, label, **permissions):
+    _, raw = ApiKey.objects.create_key(account=account, label=label, created_by=alice, **permissions)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
