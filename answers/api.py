@@ -146,6 +146,19 @@ STREAM_EXAMPLE = (
     'event: message.delta\ndata: {"text": ", and delivery to Ireland takes about a week [1]."}\n\n'
     f"event: message.end\ndata: {json.dumps(BLOCKING_EXAMPLE)}\n\n"
 )
+# One event of the stream, as the Server-Sent Events format has it: its name, and its data (JSON).
+SSE_EVENT_SCHEMA = {
+    "type": "object",
+    "description": (
+        "One Server-Sent Event. `message.start` data: `{conversation_id, message_id}`; `message.delta`: "
+        "`{text}`; `message.end`: the blocking answer; `error`: `{code, detail}`."
+    ),
+    "properties": {
+        "event": {"type": "string", "enum": ["message.start", "message.delta", "message.end", "error"]},
+        "data": {"type": "string", "description": "A JSON object."},
+    },
+    "required": ["event", "data"],
+}
 ERROR_EXAMPLE = 'event: error\ndata: {"code": "generation_failed", "detail": "The model stopped answering midway. Try again."}\n\n'
 
 
@@ -186,13 +199,17 @@ class ChatViewSet(AccountScopedViewSet):
             }),
         ],
         responses={
-            200: OpenApiResponse(
+            (200, "application/json"): OpenApiResponse(
                 description="The answer: JSON in blocking mode, Server-Sent Events when streamed.",
-                response={"application/json": ChatResponseSerializer, EVENT_STREAM: {"type": "string"}},
+                response=ChatResponseSerializer,
+                examples=[OpenApiExample("Blocking", value=BLOCKING_EXAMPLE, response_only=True)],
+            ),
+            (200, EVENT_STREAM): OpenApiResponse(
+                description="The answer: JSON in blocking mode, Server-Sent Events when streamed.",
+                response=SSE_EVENT_SCHEMA,
                 examples=[
-                    OpenApiExample("Blocking", value=BLOCKING_EXAMPLE, media_type="application/json", response_only=True),
-                    OpenApiExample("Streamed", value=STREAM_EXAMPLE, media_type=EVENT_STREAM, response_only=True),
-                    OpenApiExample("Streamed, failing midway", media_type=EVENT_STREAM, response_only=True,
+                    OpenApiExample("Streamed", value=STREAM_EXAMPLE, response_only=True),
+                    OpenApiExample("Streamed, failing midway", response_only=True,
                                    value='event: message.start\ndata: {…}\n\nevent: message.delta\ndata: {…}\n\n' + ERROR_EXAMPLE),
                 ],
             ),
