@@ -26,6 +26,7 @@ CHATBOT_EXAMPLE = {
     "name": "Support bot",
     "instructions": "Answer questions about orders and shipping. Be brief and friendly.",
     "welcome_message": "Hi! How can I help you today?",
+    "fallback_answer": "Sorry, I couldn't find an answer to that.",
     "allowed_domains": ["example.com", "shop.example.com"],
     "lead_capture_enabled": True,
     "lead_collect_name": True,
@@ -43,6 +44,7 @@ CONVERSATION_EXAMPLE = {
     "id": CONVERSATION_ID,
     "chatbot": CHATBOT_ID,
     "visitor_id": "v_3f9c2a7e41b8",
+    "user_id": "",
     "channel": "widget",
     "started_at": "2026-05-13T16:38:52Z",
     "last_message_at": "2026-05-13T16:39:20Z",
@@ -95,7 +97,7 @@ class ChatbotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Chatbot
         fields = [
-            "id", "name", "instructions", "welcome_message", "allowed_domains", "lead_capture_enabled",
+            "id", "name", "instructions", "welcome_message", "fallback_answer", "allowed_domains", "lead_capture_enabled",
             "lead_collect_name", "lead_collect_email", "lead_collect_phone", "status", "embed_key",
             "source_count", "knowledge_characters", "created_at", "updated_at",
         ]
@@ -105,6 +107,9 @@ class ChatbotSerializer(serializers.ModelSerializer):
             "name": {"help_text": "Shown to you only, in the dashboard and the API."},
             "instructions": {"help_text": "How the bot should answer: tone, scope, what to avoid."},
             "welcome_message": {"help_text": "The first message visitors see in the widget."},
+            "fallback_answer": {
+                "help_text": "What the bot answers when none of its sources matches the question (no model is asked).",
+            },
             "lead_capture_enabled": {"help_text": "Whether the widget offers visitors the lead form."},
             "lead_collect_name": {"help_text": "Whether the lead form asks for a name."},
             "lead_collect_email": {"help_text": "Whether the lead form asks for an email address."},
@@ -171,11 +176,12 @@ class MessageSerializer(serializers.ModelSerializer):
 class ConversationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Conversation
-        fields = ["id", "chatbot", "visitor_id", "channel", "started_at", "last_message_at", "message_count"]
+        fields = ["id", "chatbot", "visitor_id", "user_id", "channel", "started_at", "last_message_at", "message_count"]
         read_only_fields = fields
         extra_kwargs = {
             "visitor_id": {"help_text": "An anonymous id the widget keeps per browser; the same visitor returning."},
-            "channel": {"help_text": "Where the conversation happened."},
+            "user_id": {"help_text": "For a conversation over the chat API, the integration's own id for the person (may be empty)."},
+            "channel": {"help_text": "Where the conversation happened: the widget, or the chat API."},
         }
 
 

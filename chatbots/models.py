@@ -7,6 +7,8 @@ from accounts.ids import PublicIdField
 from accounts.models import Account, AccountScopedQuerySet
 from accounts.tokens import EMBED_KEY_PREFIX, generate_token
 
+DEFAULT_FALLBACK_ANSWER = "Sorry, I couldn't find an answer to that."
+
 
 def new_embed_key():
     return generate_token(EMBED_KEY_PREFIX)
@@ -30,6 +32,8 @@ class Chatbot(models.Model):
     name = models.CharField(max_length=100)
     instructions = models.TextField(blank=True, max_length=10_000)
     welcome_message = models.CharField(max_length=500, default="Hi! How can I help you today?")
+    # What the bot says when no passage of its sources matches the question (no model is asked).
+    fallback_answer = models.CharField(max_length=500, default=DEFAULT_FALLBACK_ANSWER)
     allowed_domains = models.JSONField(default=list, blank=True, help_text="Host names; empty means any site.")
     lead_capture_enabled = models.BooleanField(default=True)
     lead_collect_name = models.BooleanField(default=True)
@@ -64,11 +68,14 @@ class Chatbot(models.Model):
 class Conversation(models.Model):
     class Channel(models.TextChoices):
         WIDGET = "widget", "Widget"
+        API = "api", "API"
 
     id = PublicIdField(prefix="conv")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="conversations")
     chatbot = models.ForeignKey(Chatbot, on_delete=models.CASCADE, related_name="conversations")
     visitor_id = models.CharField(max_length=64, blank=True)
+    # The chat API's: the integration's own id for the person, fixed when the conversation starts.
+    user_id = models.CharField(max_length=128, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WIDGET)
     started_at = models.DateTimeField(default=timezone.now)
     last_message_at = models.DateTimeField(null=True, blank=True)
@@ -92,6 +99,10 @@ class Message(models.Model):
         USER = "user", "User"
         ASSISTANT = "assistant", "Assistant"
 
+    class Engine(models.TextChoices):
+        EXTRACTIVE = "extractive", "Extractive (quotes the best passages)"
+        LLM = "llm", "Language model"
+
     id = PublicIdField(prefix="msg")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     role = models.CharField(max_length=10, choices=Role.choices)
@@ -99,6 +110,11 @@ class Message(models.Model):
     # For an assistant message: [{"id": "src_…", "title": "…"}], copied so deleting a source
     # later does not rewrite what the bot said.
     cited_sources = models.JSONField(default=list, blank=True)
+    # For an assistant message: what wrote it, and what the model server reported it cost.
+    engine = models.CharField(max_length=10, choices=Engine.choices, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

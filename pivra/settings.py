@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "leads",
     "api",
     "usage",
+    "answers",
     "widget",
     "demo",
 ]
@@ -280,11 +281,20 @@ GITHUB_SECRET_SCANNING_KEYS_URL = env.str(
 
 # The chat widget: widget requests a minute per visitor's address and per chatbot (counted like
 # the API's, in Redis when configured), how many of the best passages an answer is built from,
-# and the dotted path of the `widget.services.Answerer` that turns them into a reply.
+# and the dotted path of the `answers.engine.Answerer` that quotes them when no model is configured.
 WIDGET_RATE_LIMIT_PER_IP = env.int("WIDGET_RATE_LIMIT_PER_IP", default=30)
 WIDGET_RATE_LIMIT_PER_CHATBOT = env.int("WIDGET_RATE_LIMIT_PER_CHATBOT", default=600)
 WIDGET_PASSAGES_PER_ANSWER = env.int("WIDGET_PASSAGES_PER_ANSWER", default=2)
-WIDGET_ANSWERER = env.str("WIDGET_ANSWERER", default="widget.services.ExtractiveAnswerer")
+WIDGET_ANSWERER = env.str("WIDGET_ANSWERER", default="answers.engine.ExtractiveAnswerer")
+
+# Generated answers (widget and chat API): any OpenAI-compatible chat-completions server. Without
+# LLM_BASE_URL the extractive answerer answers. LLM_API_KEY is a secret: never logged.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=30)
+if LLM_BASE_URL and not LLM_MODEL:
+    raise ImproperlyConfigured("LLM_BASE_URL is set: set LLM_MODEL too (the model's name on that server).")
 
 # Private or loopback servers (`host:port`, as written in their URLs) that URL sources and
 # webhooks may reach anyway: test servers, a private deployment's own services. Everything else

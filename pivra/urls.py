@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from answers.api import ChatViewSet
 from api.views import ApiReferenceView, GettingStartedView
 from apikeys.secret_scanning import SecretScanningView
 from chatbots.api import ChatbotViewSet, ConversationViewSet
@@ -26,6 +27,7 @@ router.trailing_slash = "/?"
 router.register("leads", LeadViewSet, basename="lead")
 router.register("conversations", ConversationViewSet, basename="conversation")
 router.register("chatbots", ChatbotViewSet, basename="chatbot")
+router.register("chatbots", ChatViewSet, basename="chatbot-chat")  # POST /api/chatbots/{id}/chat
 router.register("sources", SourceViewSet, basename="source")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 api_urlpatterns = [

@@ -54,6 +54,9 @@ def test_getting_started_shows_the_curl_example_for_this_host(client, settings):
     "pivra_pk_",  # secret vs embed keys
     'href="/api/docs"',  # the reference
     "webhook-signature",  # webhooks
+    "Chat with a bot",  # the chat API, blocking and streamed
+    "event: message.delta",
+    "credits_exhausted",
 ])
 def test_getting_started_covers_what_an_integrator_needs(client, text):
     assert text in client.get("/docs/getting-started/").content.decode()

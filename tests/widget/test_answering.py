@@ -1,7 +1,7 @@
 """The reply is written by the Answerer that WIDGET_ANSWERER names, from the best passages."""
 
 from sources.search import Passage
-from widget.services import Answerer, ExtractiveAnswerer
+from answers.engine import Answerer, ExtractiveAnswerer
 
 from .conftest import SHIPPING, make_source
 
