@@ -7,6 +7,7 @@ from django.views.defaults import server_error as html_server_error
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from api.exceptions import error_body
 from usage.ratelimit import redis_configured
 
 from .middleware import is_json_path
@@ -65,7 +66,7 @@ def _redis_state():
 def server_error(request):
     """The site's 500 handler: JSON under /api/ and /widget/, Django's page elsewhere."""
     if is_json_path(request):
-        return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
+        return JsonResponse(error_body("Something went wrong on our side.", "server_error"), status=500)
     return html_server_error(request)
 
 
@@ -73,5 +74,5 @@ def not_found(request, exception=None):
     """The site's 404 handler: a URL under /api/ or /widget/ that matches no route (an id that
     cannot be one, a typo) gets a JSON error like any other 404 there; pages keep Django's page."""
     if is_json_path(request):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse(error_body("Not found.", "not_found"), status=404)
     return page_not_found(request, exception)
