@@ -1,13 +1,15 @@
 """The request being served: its id, method, path and account, for every log line and error body.
 
-`RequestIdMiddleware`, first in MIDDLEWARE, keeps them in a contextvar for the request's
+`RequestContextMiddleware`, first in MIDDLEWARE, keeps them in a contextvar for the request's
 duration, so a log call anywhere below (a view, an authentication class, the 500 handler) is
 tagged without being passed the request. A contextvar is per thread and per task: threaded
 workers and job workers do not see each other's.
 """
 
 import contextvars
+import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ class RequestContext:
 
 
 _current = contextvars.ContextVar("pivra_request", default=None)
+access_logger = logging.getLogger("pivra.access")
 
 
 def current_request():
@@ -46,8 +49,10 @@ def set_account(account_id):
         context.account_id = account_id
 
 
-class RequestIdMiddleware:
-    """Give every request an id, answered in X-Request-ID: the incoming one if well formed."""
+class RequestContextMiddleware:
+    """Give every request an id, answered in X-Request-ID (the incoming one if well formed), and
+    log one access line when it is answered: method, path (never the query string, where a
+    careless client may put a key), status and duration."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,9 +61,15 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if WELL_FORMED_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = _current.set(RequestContext(request_id, request.method, request.path))
+        started = time.monotonic()
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            access_logger.info(
+                "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
+                extra={"status": response.status_code, "duration_ms": duration_ms},
+            )
             return response
         finally:
             _current.reset(token)

@@ -1,7 +1,6 @@
 """Every response carries X-Request-ID (the caller's when well formed, else a new one); every log
 line of the request and every JSON error body (`request_id`) names it."""
 
-import io
 import logging
 import re
 from unittest import mock
@@ -11,21 +10,12 @@ from django.conf import settings
 from django.test import Client
 from rest_framework.test import APIClient
 
-from observability.logging import RequestContextFilter
-
 GENERATED = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture
-def log_lines():
-    """What the console handler configured in settings.LOGGING writes, as a list of lines."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RequestContextFilter())
-    handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["plain"]["format"]))
-    logging.getLogger().addHandler(handler)
-    yield lambda: stream.getvalue().splitlines()
-    logging.getLogger().removeHandler(handler)
+def log_lines(console_log):
+    return console_log("plain")
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/api/leads", "/accounts/login/", "/widget.js", "/nowhere"])
