@@ -16,20 +16,31 @@ command: `gunicorn -c gunicorn.conf.py pivra.wsgi`). Pivra's own settings stay i
 """
 
 import os
+from pathlib import Path
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-forwarded_allow_ips = os.environ.get("TRUSTED_PROXY_IPS") or "127.0.0.1,::1"
+import environ
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# The same .env beside manage.py that pivra/settings.py loads; the environment wins over it.
+environ.Env.read_env(Path(__file__).resolve().parent / ".env")
+
+
+def setting(name, default):
+    return os.environ.get(name) or default  # set but empty (as in .env.example) is the default
+
+
+bind = setting("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(setting("WEB_CONCURRENCY", len(os.sched_getaffinity(0))))
+worker_class = setting("GUNICORN_WORKER_CLASS", "sync")
+threads = int(setting("GUNICORN_THREADS", 1))
+timeout = int(setting("GUNICORN_TIMEOUT", 30))
+graceful_timeout = int(setting("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(setting("GUNICORN_KEEPALIVE", 5))
+forwarded_allow_ips = setting("TRUSTED_PROXY_IPS", "127.0.0.1,::1")
+
+accesslog = setting("GUNICORN_ACCESS_LOG", None)
 # %(U)s is the path without its query string; no %(r)s (the request line has it), no %({…}i)s.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = setting("LOG_LEVEL", "info").lower()
 # No control socket: several servers on one host would share ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
