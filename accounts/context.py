@@ -5,6 +5,8 @@ import ipaddress
 from django.conf import settings
 from django.http import Http404
 
+from observability.requests import set_account
+
 from .models import Membership
 
 
@@ -20,6 +22,8 @@ def current_membership(request):
                 .first()
             )
         request._pivra_membership = membership
+        if membership is not None:
+            set_account(membership.account_id)  # for the request's log lines
     return request._pivra_membership
 
 

@@ -5,6 +5,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 
+from observability.requests import current_request_id
+
 logger = logging.getLogger(__name__)
 
 MISSING_KEY = (
@@ -39,8 +41,15 @@ class RateLimited(exceptions.APIException):
         self.wait = wait
 
 
+def error_body(detail, code):
+    """The JSON of every error Pivra answers itself: what went wrong, a code to branch on, and the
+    request's id (also in X-Request-ID), which a customer quotes so we find the call in the logs."""
+    return {"detail": detail, "code": code, "request_id": current_request_id()}
+
+
 def json_exception_handler(exc, context):
-    """Every API error is JSON: `{"detail", "code"}`, or DRF's field errors for validation."""
+    """Every API error is JSON: `{"detail", "code", "request_id"}`, or DRF's field errors for
+    validation."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("Database unavailable for %s", context["request"].path, exc_info=exc)
         exc = ServiceUnavailable()
@@ -66,7 +75,7 @@ def json_exception_handler(exc, context):
     detail = exc.detail
     if isinstance(detail, (list, dict)):  # an APIException raised with structured detail
         return response
-    response.data = {"detail": str(detail), "code": getattr(detail, "code", None) or exc.default_code}
+    response.data = error_body(str(detail), getattr(detail, "code", None) or exc.default_code)
     return response
 
 

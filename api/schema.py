@@ -106,6 +106,14 @@ ERROR_SCHEMA = {
                 "`parse_error`, `request_too_large`, `unsupported_media_type` or `rate_limited`."
             ),
         },
+        "request_id": {
+            "type": "string",
+            "description": (
+                "The request's id, as in its `X-Request-ID` header: quote it when you ask us about "
+                "this call. The one you send in `X-Request-ID` (1 to 200 of `A-Z a-z 0-9 . _ -`), "
+                "else one Pivra made."
+            ),
+        },
     },
     "required": ["detail", "code"],
     "additionalProperties": False,

@@ -17,6 +17,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from accounts.context import client_ip
 from accounts.tokens import EMBED_KEY_PREFIX
+from observability.requests import set_account
 
 from . import crypto
 from .models import ApiKey
@@ -67,6 +68,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             api_key = ApiKey.objects.active().select_related("account__plan").get(key_hash=crypto.hash_key(presented))
         except ApiKey.DoesNotExist:
             raise InvalidApiKey(presented) from None
+        set_account(api_key.account_id)  # for the request's log lines
         if api_key.is_expired():
             raise ExpiredApiKey(presented, api_key.expires_at)
         api_key.record_use()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
-from api.exceptions import request_too_large_detail
+from api.exceptions import error_body, request_too_large_detail
 
 JSON_PATHS = ("/api/", "/widget/")
 
@@ -25,10 +25,10 @@ class RequestBodyLimitMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header.", "code": "bad_request"}, status=400)
+            return JsonResponse(error_body("Invalid Content-Length header.", "bad_request"), status=400)
         if length > settings.API_MAX_BODY_BYTES:
             return JsonResponse(
-                {"detail": request_too_large_detail(settings.API_MAX_BODY_BYTES), "code": "request_too_large"},
+                error_body(request_too_large_detail(settings.API_MAX_BODY_BYTES), "request_too_large"),
                 status=413,
             )
         return self.get_response(request)

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, even one a later middleware refuses, carries X-Request-ID, every log
+    # line of the request names it, and its access line measures all the rest.
+    "observability.requests.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pivra.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,11 +319,21 @@ _email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail:/
 vars().update({name: value for name, value in _email.items() if value is not None})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pivra <no-reply@pivra.example>")
 
+# Logs go to stderr: one JSON object per line in production (observability.logging.JsonFormatter),
+# plain text with DEBUG; LOG_FORMAT (json or plain) overrides. Every line written while a request
+# is served names its id; each request adds one access line (logger pivra.access, INFO).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "observability.logging.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "observability.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Not every process start's task registrations, nor each tick of the periodic jobs.
     "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},

@@ -1,4 +1,5 @@
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found
@@ -6,6 +7,7 @@ from django.views.defaults import server_error as html_server_error
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from api.exceptions import error_body
 from usage.ratelimit import redis_configured
 
 from .middleware import is_json_path
@@ -13,14 +15,23 @@ from .middleware import is_json_path
 
 @never_cache
 def healthz(request):
-    """200 while the app can serve (its database answers), 503 otherwise. A shared cache that is
-    down only degrades the app (rate limits are not enforced), so it is reported, not fatal."""
-    body = {"status": "ok", "database": _database_state(), "cache": _cache_state()}
-    if body["database"] != "ok":
-        body["status"] = "error"
-    elif body["cache"] == "degraded":
-        body["status"] = "degraded"
-    return JsonResponse(body, status=200 if body["database"] == "ok" else 503)
+    """Liveness: 200 whenever the process answers. It checks nothing else on purpose: an
+    orchestrator restarts what fails liveness, and a database blip must not restart every web
+    worker at once (that is /readyz's to report)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    """Readiness: 200 when this process can serve (PostgreSQL answers, every migration of this
+    release is applied, Redis answers if configured), else 503, with each check's result. A load
+    balancer stops sending requests here while it fails, and starts again when it passes."""
+    checks = {"database": _database_state()}
+    checks["migrations"] = _migrations_state() if checks["database"] == "ok" else "unknown"
+    if redis_configured():
+        checks["redis"] = _redis_state()
+    ready = all(state == "ok" for state in checks.values())
+    return JsonResponse({"status": "ok" if ready else "error", **checks}, status=200 if ready else 503)
 
 
 def _database_state():
@@ -33,21 +44,29 @@ def _database_state():
     return "ok"
 
 
-def _cache_state():
-    """"ok" or "degraded" for Redis; "local" for a per-process cache (nothing to reach)."""
-    if not redis_configured():
-        return "local"
+def _migrations_state():
+    """"ok" when nothing is left to apply (what `migrate --check` asks), "pending" otherwise: new
+    code whose migrations have not run must not take traffic."""
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError:
+        return "unavailable"
+    return "pending" if pending else "ok"
+
+
+def _redis_state():
     try:
         get_redis_connection("default").ping()
     except RedisError:
-        return "degraded"
+        return "unavailable"
     return "ok"
 
 
 def server_error(request):
     """The site's 500 handler: JSON under /api/ and /widget/, Django's page elsewhere."""
     if is_json_path(request):
-        return JsonResponse({"detail": "Something went wrong on our side.", "code": "server_error"}, status=500)
+        return JsonResponse(error_body("Something went wrong on our side.", "server_error"), status=500)
     return html_server_error(request)
 
 
@@ -55,5 +74,5 @@ def not_found(request, exception=None):
     """The site's 404 handler: a URL under /api/ or /widget/ that matches no route (an id that
     cannot be one, a typo) gets a JSON error like any other 404 there; pages keep Django's page."""
     if is_json_path(request):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse(error_body("Not found.", "not_found"), status=404)
     return page_not_found(request, exception)

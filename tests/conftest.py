@@ -1,8 +1,11 @@
+import io
+import logging
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
@@ -10,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import Account, Membership, Plan, User
 from apikeys.models import ApiKey
 from chatbots.models import Chatbot
+from observability.logging import JsonFormatter, RequestContextFilter
 
 PASSWORD = "correct horse battery staple"
 REDIS_URL = "redis://127.0.0.1:6379/3"
@@ -268,3 +272,24 @@ def dns(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return names, lookups
+
+
+@pytest.fixture
+def console_log():
+    """console_log("json" or "plain"): start capturing what settings.LOGGING's console handler
+    writes in that format (its request filter, its formatter); returns a function giving the lines."""
+    handlers = []
+
+    def start(format_name):
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.addFilter(RequestContextFilter())
+        plain = settings.LOGGING["formatters"]["plain"]["format"]
+        handler.setFormatter(JsonFormatter() if format_name == "json" else logging.Formatter(plain))
+        logging.getLogger().addHandler(handler)
+        handlers.append(handler)
+        return lambda: stream.getvalue().splitlines()
+
+    yield start
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)

@@ -49,7 +49,7 @@ def test_an_unexpected_error_in_the_api_is_a_json_500(raw_key, production):
         response = failing_api(raw_key).get("/api/usage")
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Something went wrong on our side.", "code": "server_error"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Something went wrong on our side.", "code": "server_error"}
 
 
 def test_an_unexpected_error_in_the_widget_is_a_json_500(chatbot, client, production):
@@ -72,7 +72,7 @@ def test_a_page_keeps_djangos_html_error_page(alice_client, production):
 def test_an_unknown_url_under_the_json_paths_is_a_json_404(client, db, path):
     response = client.get(path)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Not found.", "code": "not_found"}
 
 
 def test_an_unknown_page_is_djangos_html_404(client, db):

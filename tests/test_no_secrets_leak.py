@@ -2,6 +2,7 @@
 database, the session, a log line or an error report. And production settings pass
 `check --deploy`."""
 
+import json
 import logging
 import os
 import re
@@ -139,6 +140,22 @@ def test_no_full_key_appears_in_any_log_record(alice, account, chatbot, caplog):
     for record in caplog.records:
         assert not FULL_KEY.search(record.getMessage()), record.name
         assert not FULL_KEY.search(repr(record.args)), record.name
+    assert keys
+
+
+@pytest.mark.parametrize("log_format", ["json", "plain"])
+def test_no_full_key_appears_in_what_the_console_log_writes(alice, account, chatbot, console_log, caplog, log_format):
+    """The lines an operator reads (and ships to a log store), access lines and tracebacks included."""
+    caplog.set_level(logging.DEBUG)
+    lines = console_log(log_format)
+    keys = a_day_with_keys(account, chatbot)
+    written = lines()
+    assert any("pivra.access" in line for line in written)
+    assert any("Traceback" in line for line in written)  # the 500s' errors are in it
+    if log_format == "json":
+        entries = [json.loads(line) for line in written]  # one object per line, nothing else
+        assert {entry["logger"] for entry in entries} >= {"pivra.access", "django.request"}
+    assert FULL_KEY.findall("\n".join(written)) == []
     assert keys
 
 

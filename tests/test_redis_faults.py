@@ -125,14 +125,15 @@ def test_with_redis_stopped_the_api_and_the_widget_answer_and_the_log_says_so_on
     assert len(warnings) == 1
 
 
-def test_healthz_says_the_cache_is_degraded_while_redis_is_down_and_ok_when_it_is_back(db, own_redis):
-    assert Client().get("/healthz").json() == {"status": "ok", "database": "ok", "cache": "ok"}
+def test_readyz_says_503_while_redis_is_down_and_200_when_it_is_back_while_healthz_stays_200(db, own_redis):
+    assert Client().get("/readyz").json() == {"status": "ok", "database": "ok", "migrations": "ok", "redis": "ok"}
     own_redis.kill()
-    response = Client().get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": "ok", "cache": "degraded"}
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "migrations": "ok", "redis": "unavailable"}
+    assert Client().get("/healthz").status_code == 200
     own_redis.start()
-    assert Client().get("/healthz").json()["cache"] == "ok"
+    assert Client().get("/readyz").status_code == 200
 
 
 def test_counting_resumes_when_redis_comes_back_without_a_restart(api_client, account, fresh_minute, own_redis):

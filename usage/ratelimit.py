@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
 
 from accounts.context import client_ip
-from api.exceptions import RateLimited, key_throttled_detail, throttled_detail
+from api.exceptions import RateLimited, error_body, key_throttled_detail, throttled_detail
 
 logger = logging.getLogger(__name__)
 
@@ -203,4 +203,4 @@ class FailedKeyLimitMiddleware:
             return response
         wait = seconds_until_next_window()
         detail = f"Too many invalid API keys from your address. Retry in {wait} seconds."
-        return JsonResponse({"detail": detail, "code": "rate_limited"}, status=429, headers={"Retry-After": str(wait)})
+        return JsonResponse(error_body(detail, "rate_limited"), status=429, headers={"Retry-After": str(wait)})

@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission
 from accounts.tokens import EMBED_KEY_PREFIX, is_well_formed
 from apikeys.crypto import SECRET_KEY_PREFIX
 from chatbots.models import Chatbot
+from observability.requests import set_account
 
 EMBED_KEY_HEADER = "X-Pivra-Embed-Key"
 
@@ -50,6 +51,7 @@ class EmbedKeyAuthentication(authentication.BaseAuthentication):
             chatbot = Chatbot.objects.select_related("account__plan").get(embed_key=presented)
         except Chatbot.DoesNotExist:
             raise InvalidEmbedKey() from None
+        set_account(chatbot.account_id)  # for the request's log lines
         return AnonymousUser(), chatbot
 
     def authenticate_header(self, request):

@@ -58,7 +58,7 @@ def test_another_accounts_key_sees_and_changes_nothing_on_any_route(
             response = getattr(other_api_client, method)(detail, {"name": "hijacked"}, format="json")
             assert response.status_code in (404, 405), (prefix, method, response.status_code)
             if response.status_code == 404:
-                assert response.json() == {"detail": "Not found.", "code": "not_found"}
+                assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Not found.", "code": "not_found"}
         assert api_client.get(detail).status_code == 200, prefix  # the owner still sees it
     assert snapshot() == before
     assert Chatbot.objects.get(pk=first_accounts_data["chatbots"].pk).name == "Support bot"

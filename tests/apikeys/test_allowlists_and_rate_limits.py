@@ -128,7 +128,7 @@ def test_a_key_over_its_own_limit_gets_429_while_the_accounts_other_keys_go_on(a
     refused = get(limited)
     assert refused.status_code == 429
     assert refused["Retry-After"] == "41"
-    assert refused.json() == {
+    assert refused.json() == {"request_id": refused["X-Request-ID"],
         "detail": "Too many requests: this key allows 2 API requests a minute. Retry in 41 seconds.",
         "code": "rate_limited",
     }
@@ -233,7 +233,7 @@ def test_past_100_failed_keys_a_minute_an_address_gets_429_for_invalid_keys_but_
     assert set(statuses) == {401}
     refused = get(bad_key(100))
     assert refused.status_code == 429
-    assert refused.json() == {
+    assert refused.json() == {"request_id": refused["X-Request-ID"],
         "detail": "Too many invalid API keys from your address. Retry in 41 seconds.", "code": "rate_limited",
     }
     assert refused["Retry-After"] == "41"

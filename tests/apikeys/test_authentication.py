@@ -189,7 +189,7 @@ def test_junk_in_the_authorization_header_is_a_clean_401(db, authorization):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith(MISSING)
     body = response.json()
-    assert set(body) == {"detail", "code"}
+    assert set(body) == {"detail", "code", "request_id"}
     assert body["code"] == "invalid_api_key"
 
 

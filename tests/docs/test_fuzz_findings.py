@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_an_api_url_that_matches_no_route_is_a_json_404(api_client, url):
     response = api_client.get(url)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Not found.", "code": "not_found"}
 
 
 def test_a_page_url_that_matches_no_route_keeps_the_html_404(client):

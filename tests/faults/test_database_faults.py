@@ -124,12 +124,12 @@ class App:
             if self.gunicorn.poll() is not None:
                 pytest.fail(f"gunicorn exited with {self.gunicorn.returncode}\n{self.log_tail()}")
             try:
-                if self.get("/healthz", timeout=5).status == 200:
+                if self.get("/readyz", timeout=5).status == 200:
                     return
             except OSError:  # no socket yet, or not accepting yet
                 pass
             time.sleep(0.1)
-        pytest.fail(f"/healthz did not answer 200 within {deadline_seconds} s\n{self.log_tail()}")
+        pytest.fail(f"/readyz did not answer 200 within {deadline_seconds} s\n{self.log_tail()}")
 
     def worker_pids(self):
         """The master's children: its workers."""
@@ -237,16 +237,16 @@ def assert_json_503(answer, within_seconds):
     assert answer.seconds < within_seconds, f"answered after {answer.seconds:.2f} s, over {within_seconds} s"
 
 
-def assert_healthz_503(answer, within_seconds):
+def assert_readyz_503(answer, within_seconds):
     assert answer.status == 503, answer
     assert answer.headers["Content-Type"] == "application/json", answer.headers
-    body = answer.json()
-    assert body["status"] == "error" and body["database"] == "unavailable", body
+    assert answer.json() == {"status": "error", "database": "unavailable", "migrations": "unknown"}
     assert answer.seconds < within_seconds, f"answered after {answer.seconds:.2f} s, over {within_seconds} s"
 
 
 def assert_serving(app, api_headers, widget_headers):
-    for path, headers in [("/api/leads", api_headers), ("/widget/v1/chatbot", widget_headers), ("/healthz", {})]:
+    paths = [("/api/leads", api_headers), ("/widget/v1/chatbot", widget_headers), ("/healthz", {}), ("/readyz", {})]
+    for path, headers in paths:
         answer = app.get(path, headers)
         assert answer.status == 200, f"GET {path}: {answer}"
 
@@ -261,7 +261,7 @@ def test_with_the_database_cut_the_api_and_widget_answer_json_503_and_recover_wi
     assert_json_503(app.get("/api/leads", api_headers), CUT_BOUND_SECONDS)  # its connection was closed
     assert_json_503(app.get("/api/leads", api_headers), CUT_BOUND_SECONDS)  # a new one is refused
     assert_json_503(app.get("/widget/v1/chatbot", widget_headers), CUT_BOUND_SECONDS)
-    assert_healthz_503(app.get("/healthz"), CUT_BOUND_SECONDS)
+    assert_readyz_503(app.get("/readyz"), CUT_BOUND_SECONDS)
 
     app.restore()
     assert_serving(app, api_headers, widget_headers)
@@ -277,7 +277,7 @@ def test_a_partitioned_database_holds_no_request_longer_than_about_5_seconds(app
     assert_json_503(app.get("/api/leads", api_headers), PARTITION_BOUND_SECONDS)
     assert_json_503(app.get("/api/leads", api_headers), PARTITION_BOUND_SECONDS)  # no connection: connects
     assert_json_503(app.get("/widget/v1/chatbot", widget_headers), PARTITION_BOUND_SECONDS)
-    assert_healthz_503(app.get("/healthz"), PARTITION_BOUND_SECONDS)
+    assert_readyz_503(app.get("/readyz"), PARTITION_BOUND_SECONDS)
 
     app.heal()
     assert_serving(app, api_headers, widget_headers)

@@ -131,7 +131,7 @@ def test_another_accounts_endpoint_is_a_404_for_every_method(other_api_client, a
     for method in ("get", "patch", "delete"):
         response = getattr(other_api_client, method)(path, {"status": "disabled"}, format="json")
         assert response.status_code == 404, method
-        assert response.json() == {"detail": "Not found.", "code": "not_found"}
+        assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Not found.", "code": "not_found"}
     assert other_api_client.get("/api/webhook-endpoints").json()["results"] == []
     assert WebhookEndpoint.objects.get().status == "enabled"
 

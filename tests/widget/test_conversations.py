@@ -276,7 +276,7 @@ def test_a_paused_chatbot_does_not_chat(widget, chatbot):
     chatbot.save()
     response = widget.post("conversations")
     assert response.status_code == 403
-    assert response.json() == {"detail": "This chat is not available right now.", "code": "chatbot_paused"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "This chat is not available right now.", "code": "chatbot_paused"}
     assert not Conversation.objects.exists()
 
 
@@ -297,6 +297,6 @@ def test_a_wrong_method_is_a_405_before_the_key_is_read_or_the_visitor_counted(w
     settings.WIDGET_RATE_LIMIT_PER_IP = 1
     response = widget.client.get("/widget/v1/conversations", REMOTE_ADDR=widget.ip)  # no embed key
     assert response.status_code == 405
-    assert response.json() == {"detail": "Use POST.", "code": "method_not_allowed"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "Use POST.", "code": "method_not_allowed"}
     assert widget.client.head("/widget/v1/chatbot", REMOTE_ADDR=widget.ip).status_code == 405
     assert widget.post("conversations").status_code == 201  # the 405s were not counted

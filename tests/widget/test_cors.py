@@ -46,7 +46,7 @@ def test_a_wildcard_domain_allows_its_subdomains(widget, shop_bot):
 def test_another_origin_is_refused_with_a_403_and_no_cors_header(widget, shop_bot, origin):
     response = widget.post("conversations", origin=origin)
     assert response.status_code == 403
-    assert response.json() == {"detail": "This chatbot does not answer on this website.", "code": "origin_not_allowed"}
+    assert response.json() == {"request_id": response["X-Request-ID"], "detail": "This chatbot does not answer on this website.", "code": "origin_not_allowed"}
     assert "Access-Control-Allow-Origin" not in response
     assert not Conversation.objects.exists()
 
@@ -119,7 +119,7 @@ def test_a_database_outage_is_a_503_the_page_can_read(widget, shop_bot, outage):
     with connection.execute_wrapper(outage):
         response = widget.post("conversations", origin="https://shop.example.com")
     assert response.status_code == 503
-    assert response.json() == {
+    assert response.json() == {"request_id": response["X-Request-ID"],
         "detail": "The service is temporarily unavailable. Please retry shortly.", "code": "service_unavailable"
     }
     assert response["Retry-After"] == "5"

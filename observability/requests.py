@@ -1,0 +1,75 @@
+"""The request being served: its id, method, path and account, for every log line and error body.
+
+`RequestContextMiddleware`, first in MIDDLEWARE, keeps them in a contextvar for the request's
+duration, so a log call anywhere below (a view, an authentication class, the 500 handler) is
+tagged without being passed the request. A contextvar is per thread and per task: threaded
+workers and job workers do not see each other's.
+"""
+
+import contextvars
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is kept when it is plainly an id: a load balancer's, or one the customer sent to
+# find their call in our logs later. Anything else (too long, spaces, quotes) is replaced, so a
+# header cannot forge log lines or bloat them.
+WELL_FORMED_ID = re.compile(r"[A-Za-z0-9._-]{1,200}")
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    method: str
+    path: str
+    account_id: str | None = None
+
+
+_current = contextvars.ContextVar("pivra_request", default=None)
+access_logger = logging.getLogger("pivra.access")
+
+
+def current_request():
+    """The RequestContext of the request being served, or None outside one (a job, a command)."""
+    return _current.get()
+
+
+def current_request_id():
+    context = _current.get()
+    return context.request_id if context else None
+
+
+def set_account(account_id):
+    """Name the account the request acts for, once authentication knows it."""
+    context = _current.get()
+    if context is not None:
+        context.account_id = account_id
+
+
+class RequestContextMiddleware:
+    """Give every request an id, answered in X-Request-ID (the incoming one if well formed), and
+    log one access line when it is answered: method, path (never the query string, where a
+    careless client may put a key), status and duration."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if WELL_FORMED_ID.fullmatch(incoming) else uuid.uuid4().hex
+        token = _current.set(RequestContext(request_id, request.method, request.path))
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            access_logger.info(
+                "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
+                extra={"status": response.status_code, "duration_ms": duration_ms},
+            )
+            return response
+        finally:
+            _current.reset(token)
