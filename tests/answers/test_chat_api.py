@@ -142,7 +142,7 @@ def test_without_credits_it_is_a_402_before_any_model_call(api_client, chatbot, 
 def test_another_accounts_chatbot_is_a_404(other_api_client, chatbot, knowledge):
     response = chat(other_api_client, chatbot)
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+    assert response.json() == {"detail": "Not found.", "code": "not_found", "request_id": response["X-Request-ID"]}
     assert not Conversation.objects.exists()
 
 
