@@ -44,3 +44,11 @@ errorlog = "-"
 loglevel = setting("LOG_LEVEL", "info").lower()
 # No control socket: several servers on one host would share ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
+
+
+def child_exit(server, worker):
+    """With PROMETHEUS_MULTIPROC_DIR, a dead worker's gauges leave /metrics with it."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 
+from observability import metrics
 from observability.requests import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,12 @@ def json_exception_handler(exc, context):
     detail = exc.detail
     if isinstance(detail, (list, dict)):  # an APIException raised with structured detail
         return response
-    response.data = error_body(str(detail), getattr(detail, "code", None) or exc.default_code)
+    code = getattr(detail, "code", None) or exc.default_code
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        metrics.KEY_AUTHENTICATIONS.labels(code).inc()
+    elif isinstance(exc, RateLimited):
+        metrics.RATE_LIMIT_REFUSALS.labels("widget" if context["request"].path.startswith("/widget/") else "api").inc()
+    response.data = error_body(str(detail), code)
     return response
 
 

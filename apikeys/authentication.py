@@ -17,6 +17,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from accounts.context import client_ip
 from accounts.tokens import EMBED_KEY_PREFIX
+from observability import metrics
 from observability.requests import set_account
 
 from . import crypto
@@ -72,6 +73,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key.is_expired():
             raise ExpiredApiKey(presented, api_key.expires_at)
         api_key.record_use()
+        metrics.KEY_AUTHENTICATIONS.labels("ok").inc()  # refusals are counted by api.exceptions
         return AnonymousUser(), api_key
 
     def authenticate_header(self, request):

@@ -13,6 +13,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from . import metrics
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept when it is plainly an id: a load balancer's, or one the customer sent to
 # find their call in our logs later. Anything else (too long, spaces, quotes) is replaced, so a
@@ -65,7 +67,11 @@ class RequestContextMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            duration_ms = round((time.monotonic() - started) * 1000, 1)
+            seconds = time.monotonic() - started
+            duration_ms = round(seconds * 1000, 1)
+            view = _view_name(request)
+            metrics.REQUESTS.labels(view, _method(request), str(response.status_code)).inc()
+            metrics.REQUEST_SECONDS.labels(view).observe(seconds)
             access_logger.info(
                 "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
                 extra={"status": response.status_code, "duration_ms": duration_ms},
@@ -73,3 +79,18 @@ class RequestContextMiddleware:
             return response
         finally:
             _current.reset(token)
+
+
+def _view_name(request):
+    """The URL's name (`lead-list`, `widget_messages`), bounded, never a path with its ids."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    return match.view_name or "unnamed"
+
+
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def _method(request):
+    return request.method if request.method in KNOWN_METHODS else "other"  # a label a client cannot multiply

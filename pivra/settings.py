@@ -274,6 +274,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
 }
 
+# Errors to Sentry, scrubbed of keys, secrets, the Authorization header and cookies.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from observability import sentry
+
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
+
+# /metrics answers only a scraper sending this as a Bearer token; unset, /metrics is not found.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # Failed API key authentications a minute from one address before its further ones get 429.
 API_FAILED_KEYS_PER_MINUTE = env.int("API_FAILED_KEYS_PER_MINUTE", default=100)
 

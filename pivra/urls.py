@@ -51,6 +51,7 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("", RedirectView.as_view(pattern_name="security", permanent=False)),
     re_path(r"^healthz/?$", views.healthz, name="healthz"),
+    re_path(r"^metrics/?$", views.metrics_view, name="metrics"),
     re_path(r"^readyz/?$", views.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),

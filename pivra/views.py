@@ -1,13 +1,20 @@
+import hmac
+
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
 
+from prometheus_client import CONTENT_TYPE_LATEST
+
 from api.exceptions import error_body
+from jobs.metrics import JobQueueCollector
+from observability import metrics
 from usage.ratelimit import redis_configured
 
 from .middleware import is_json_path
@@ -76,3 +83,15 @@ def not_found(request, exception=None):
     if is_json_path(request):
         return JsonResponse(error_body("Not found.", "not_found"), status=404)
     return page_not_found(request, exception)
+
+
+@never_cache
+def metrics_view(request):
+    """Prometheus metrics, for the scraper that sends `Authorization: Bearer <METRICS_TOKEN>`. Not
+    found while METRICS_TOKEN is unset (nothing to advertise), 403 for a wrong or missing token."""
+    if not settings.METRICS_TOKEN:
+        raise Http404
+    presented = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(presented.encode(), settings.METRICS_TOKEN.encode()):
+        return JsonResponse(error_body("Send the metrics token as a Bearer token.", "forbidden"), status=403)
+    return HttpResponse(metrics.exposition([JobQueueCollector()]), content_type=CONTENT_TYPE_LATEST)

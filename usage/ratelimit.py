@@ -21,6 +21,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.context import client_ip
 from api.exceptions import RateLimited, error_body, key_throttled_detail, throttled_detail
+from observability import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -202,5 +203,6 @@ class FailedKeyLimitMiddleware:
         if failures is None or failures <= settings.API_FAILED_KEYS_PER_MINUTE:
             return response
         wait = seconds_until_next_window()
+        metrics.RATE_LIMIT_REFUSALS.labels("failed_keys").inc()
         detail = f"Too many invalid API keys from your address. Retry in {wait} seconds."
         return JsonResponse(error_body(detail, "rate_limited"), status=429, headers={"Retry-After": str(wait)})

@@ -29,6 +29,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import Membership
+from observability import metrics
 from outbound import guard
 from outbound.http import connection, failure_message
 
@@ -190,6 +191,9 @@ def attempt(delivery_id, number, *, schedule):
         return None
     now = timezone.now()
     outcome = send(endpoint, delivery, now)
+    metrics.WEBHOOK_ATTEMPTS.labels(
+        "delivered" if outcome.succeeded else "no_answer" if outcome.status_code is None else "refused"
+    ).inc()
     return _record(delivery, number, outcome, now, schedule)
 
 
