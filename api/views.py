@@ -10,6 +10,9 @@ class ApiReferenceView(SpectacularSwaggerView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    # A page, not an endpoint: DRF's OPTIONS answer would render the API's metadata through this
+    # HTML renderer, which has no template for it (a 500). OPTIONS gets 405 like other methods.
+    http_method_names = ["get", "head"]
 
     def perform_authentication(self, request):
         # API requests have no user (UNAUTHENTICATED_USER is None), but this page is rendered by
