@@ -7,29 +7,28 @@ stolen, cannot on its own point the account's leads at someone else's webhook. L
 not count as confirming.
 
 The time of the last confirmed action is kept in the session: it is not a secret, and the
-session is server-side state every worker shares.
+session is server-side state every worker shares. The password is checked by `authenticate()`,
+so wrong ones count toward the login throttling of that email and address (accounts.throttling):
+a stolen session is no way to guess the password, and no way round the login's limit.
 """
 
 from datetime import timedelta
 from functools import wraps
 
-from django.core.cache import cache
+from axes.utils import reset as reset_failed_logins
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
-from .context import current_membership_or_404
+from .context import client_ip, current_membership_or_404
 
 SESSION_KEY = "pivra_sensitive_action_at"
 WINDOW = timedelta(hours=2)
 PASSWORD_FIELD = "confirm_password"
 WRONG_PASSWORD = "That password is not right. Nothing was changed."
-# A stolen session must not be a way to guess the password: 5 wrong ones, then 15 minutes' wait.
-MAX_WRONG_PASSWORDS = 5
-LOCKOUT = timedelta(minutes=15)
-TOO_MANY_WRONG = "Too many wrong passwords. Nothing was changed: try again in 15 minutes."
 
 
 def requires_recent_password(*, cancel_to):
@@ -66,15 +65,14 @@ def _guarded(view, cancel_to):
             return view(request, *args, **kwargs)
         error, status = None, 200
         if PASSWORD_FIELD in request.POST:
-            if _wrong_passwords(request.user) >= MAX_WRONG_PASSWORDS:
-                error, status = TOO_MANY_WRONG, 429
-            elif request.user.check_password(request.POST[PASSWORD_FIELD]):
-                cache.delete(_failures_key(request.user))
+            # Locked out (too many failures), axes refuses before checking, and its middleware
+            # answers 429 instead of this page.
+            user = authenticate(request, username=request.user.email, password=request.POST[PASSWORD_FIELD])
+            if user is not None and user.pk == request.user.pk:
+                reset_failed_logins(ip=client_ip(request), username=request.user.email.lower())
                 request.POST = _without(request.POST, PASSWORD_FIELD)
                 return _carry_on(view, request, *args, **kwargs)
-            else:
-                _count_wrong_password(request.user)
-                error, status = WRONG_PASSWORD, 400
+            error, status = WRONG_PASSWORD, 400
         elif _is_recent(request):
             return _carry_on(view, request, *args, **kwargs)
         # The action's own fields travel along as hidden inputs, so confirming carries it out.
@@ -86,24 +84,6 @@ def _guarded(view, cancel_to):
         return render(request, "accounts/confirm_password.html", context, status=status)
 
     return wrapped
-
-
-def _failures_key(user):
-    return f"reauth:wrong-passwords:{user.pk}"
-
-
-def _wrong_passwords(user):
-    return cache.get(_failures_key(user), 0)
-
-
-def _count_wrong_password(user):
-    # Counted in the shared cache (Redis when configured): every worker sees the same count.
-    key = _failures_key(user)
-    if not cache.add(key, 1, LOCKOUT.total_seconds()):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, LOCKOUT.total_seconds())
 
 
 def _carry_on(view, request, *args, **kwargs):

@@ -37,12 +37,12 @@ def _render_security(request, membership, form, new_key=None, status=200):
 @never_cache
 @csrf_protect
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def security(request):
     membership = current_membership_or_404(request)
     account = membership.account
-    if request.method == "GET":
+    if request.method != "POST":
         return _render_security(request, membership, CreateApiKeyForm(account=account))
 
     form = CreateApiKeyForm(request.POST, account=account)
@@ -72,7 +72,7 @@ def security(request):
 @never_cache
 @csrf_protect
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def revoke(request, key_id):
     membership = current_membership_or_404(request)
@@ -89,7 +89,7 @@ def revoke(request, key_id):
 @never_cache
 @csrf_protect
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def edit(request, key_id):
     membership = current_membership_or_404(request)
@@ -111,7 +111,7 @@ def edit(request, key_id):
 @never_cache
 @csrf_protect
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @managers_only(cancel_to="security", refusal="Only owners and admins can manage API keys.")
 def roll(request, key_id):
     membership = current_membership_or_404(request)
@@ -119,8 +119,8 @@ def roll(request, key_id):
         raise PermissionDenied("Only owners and admins can roll API keys.")
     api_key = get_object_or_404(ApiKey.objects.for_account(membership.account), pk=key_id)
     form = RollApiKeyForm(request.POST if request.method == "POST" else None)
-    if request.method == "GET" or not form.is_valid():
-        return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=200 if request.method == "GET" else 400)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=200 if request.method != "POST" else 400)
     if not membership.account.plan.api_keys_allowed:
         form.add_error(None, "API keys need the Starter plan or above.")
         return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=403)

@@ -15,7 +15,7 @@ from .models import Chatbot
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "HEAD"])
 def install(request):
     """Install → Embed code: each chatbot's embed key, allowed domains and `<script>` snippet."""
     membership = current_membership_or_404(request)
@@ -32,7 +32,7 @@ def install(request):
 @never_cache
 @csrf_protect
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @managers_only(cancel_to="install", refusal="Only owners and admins can regenerate embed keys.")
 def regenerate_embed_key(request, chatbot_id):
     """Asks for confirmation (GET), then gives the chatbot a new embed key (POST): the old one
@@ -41,7 +41,7 @@ def regenerate_embed_key(request, chatbot_id):
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can regenerate embed keys.")
     chatbot = get_object_or_404(Chatbot.objects.for_account(membership.account), pk=chatbot_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return render(request, "chatbots/confirm_regenerate.html", {"chatbot": chatbot})
     old_hint = f"pivra_pk_…{chatbot.embed_key[-4:]}"  # embed keys are public, but a hint is enough
     with transaction.atomic():

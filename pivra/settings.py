@@ -5,9 +5,11 @@ Read once, here, with django-environ. A `.env` file beside manage.py is loaded w
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "answers",
     "widget",
     "demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pivra.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: static files (widget.js runs on customers' pages) carry no page policy.
+    "csp.middleware.CSPMiddleware",
+    "pivra.middleware.ApiNoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "usage.ratelimit.FailedKeyLimitMiddleware",
+    # Turns a login that django-axes refused into its 429 page (accounts.throttling).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pivra.urls"
@@ -163,6 +171,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: it refuses a locked-out email and address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,11 +206,32 @@ STORAGES = {
 
 # Security headers and cookies. TLS ends at the proxy, so redirects and HSTS are opt-in.
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4) on every page, the admin and the API reference included:
+# scripts and styles only from our own files (no inline ones, so an injected tag does nothing),
+# images also as data: URIs (Swagger UI's icons), no plugins, no framing, no <base> rewriting.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# A browser accepts a __Host- cookie only if it is Secure, for "/" and without a Domain, so neither
+# a subdomain nor plain HTTP can plant or overwrite it. Without Secure (development) the plain names.
+SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
+# A login lasts at most 12 hours, however active (Django's default is two weeks).
+SESSION_COOKIE_AGE = 12 * 60 * 60
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
@@ -213,6 +244,26 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 if env.str("USE_X_FORWARDED_FOR", default=""):
     # Ignoring it would make every client look like the proxy: one rate limit for all visitors.
     raise ImproperlyConfigured("USE_X_FORWARDED_FOR is replaced by TRUSTED_PROXY_COUNT (1 behind one proxy).")
+
+# Login throttling (accounts/throttling.py): 5 failures for one email from one address lock that
+# pair out for 15 minutes, counted in the database; a success resets the count. Axes takes the
+# client address from accounts.context.client_ip (AXES_CLIENT_IP_CALLABLE, which it prefers to
+# ipware), so TRUSTED_PROXY_COUNT governs it as it governs every other limit: one reading of
+# X-Forwarded-For, not a second one to keep in step.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A lockout lasts 15 minutes from the failure that caused it, not from the latest refused try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"  # the login form's and the admin's field, holding the email
+AXES_USERNAME_CALLABLE = "accounts.throttling.username"
+AXES_CLIENT_IP_CALLABLE = "accounts.context.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+# Failures are kept (cleansed of passwords) to count them; a row for every successful login is not needed.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["password", "confirm_password", "old_password", "new_password1", "new_password2"]
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -345,6 +396,6 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Not every process start's task registrations, nor each tick of the periodic jobs.
-    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic")},
+    # Not every process start's task registrations, nor each tick of the periodic jobs; of axes, its warnings of failed logins only.
+    "loggers": {name: {"level": "WARNING"} for name in ("procrastinate.blueprints", "procrastinate.periodic", "axes")},
 }

@@ -2,6 +2,7 @@
 members, staff can change a plan and revoke a key, and nothing secret or unescaped is shown."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group
@@ -49,6 +50,17 @@ def one_of_each(account, alice, key_pair, chatbot):
         ),
         "leads.Lead": Lead.objects.create(account=account, chatbot=chatbot, name="Maria", email="m@example.com"),
         "auth.Group": Group.objects.create(name="Support"),
+        # Login throttling's records (django-axes): staff unlock a locked-out email by deleting one.
+        "axes.AccessAttempt": AccessAttempt.objects.create(
+            username="alice@example.com", ip_address="203.0.113.9", user_agent="", http_accept="", path_info="/accounts/login/",
+            get_data="", post_data="username=alice@example.com\npassword=********************", failures_since_start=5,
+        ),
+        "axes.AccessFailureLog": AccessFailureLog.objects.create(
+            username="alice@example.com", ip_address="203.0.113.9", user_agent="", http_accept="", path_info="/accounts/login/"
+        ),
+        "axes.AccessLog": AccessLog.objects.create(
+            username="alice@example.com", ip_address="203.0.113.9", user_agent="", http_accept="", path_info="/accounts/login/"
+        ),
     }
     endpoint = WebhookEndpoint.objects.create(account=account, url="https://hooks.example.com/", events=["lead.created"])
     objects["webhooks.WebhookEndpoint"] = endpoint

@@ -4,8 +4,8 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from accounts.models import Account, Membership, User
 from chatbots.models import Chatbot, Conversation, Message
@@ -52,7 +52,8 @@ def test_create_account_makes_the_new_user_the_owner_on_the_chosen_plan(db):
 
 def test_the_new_owner_can_log_in_with_the_given_password(db):
     create_account()
-    assert authenticate(username="hank@globex.example", password="s3cret-enough-pw") is not None
+    response = Client().post("/accounts/login/", {"username": "hank@globex.example", "password": "s3cret-enough-pw"})
+    assert response.status_code == 302
 
 
 def test_create_account_says_what_it_created(db):

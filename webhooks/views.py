@@ -75,9 +75,9 @@ def _back(endpoint):
 # The secret is shown in the response to the POST that creates or rolls it, never in a redirect,
 # the session or a message; frames below must not show it in an error report either.
 @sensitive_variables("new_secret", "context")
-@management_view("GET", "POST")
+@management_view("GET", "HEAD", "POST")
 def webhooks(request, account):
-    if request.method == "GET":
+    if request.method != "POST":
         return _render(request, account, EndpointForm())
     form = EndpointForm(request.POST)
     if not form.is_valid():
@@ -124,7 +124,7 @@ def set_status(request, account, endpoint_id, enabled):
     return _back(endpoint)
 
 
-@management_view("GET", "POST")
+@management_view("GET", "HEAD", "POST")
 def delete(request, account, endpoint_id):
     endpoint = _endpoint(account, endpoint_id)
     if request.method == "POST":

@@ -27,6 +27,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # seeding users only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 SESSION_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "sessionid"  # __Host- only for a Secure cookie
 
 # Knobs the throughput phase turns, to show what the production settings are worth.
 if "BENCH_CONN_MAX_AGE" in os.environ:
