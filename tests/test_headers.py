@@ -11,7 +11,8 @@ from accounts.models import User
 from tests.conftest import PASSWORD
 from tests.test_unusual_methods import PATHS
 
-PAGES = [path for path in PATHS if not path.startswith(("/api/", "/widget/", "/healthz"))] + ["/api/docs/"]
+# Every route that answers HTML: not the JSON ones (the API, the widget, health checks, metrics).
+PAGES = [path for path in PATHS if not path.startswith(("/api/", "/widget/", "/healthz", "/readyz", "/metrics"))] + ["/api/docs/"]
 ADMIN_PAGES = ["/admin/", "/admin/accounts/user/", "/admin/apikeys/apikey/", "/admin/axes/accessattempt/", "/admin/accounts/user/add/"]
 
 
