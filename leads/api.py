@@ -102,8 +102,13 @@ class LeadViewSet(AccountScopedViewSet, mixins.ListModelMixin, mixins.RetrieveMo
     lookup_value_regex = ID_PATTERN
 
     def perform_destroy(self, instance):
-        # The lead as it was, so the integration knows which one to remove (by id or email).
-        with transaction.atomic():
-            data = self.get_serializer(instance).data
-            instance.delete()
-            emit(instance.account_id, "lead.deleted", data)
+        delete_lead(instance)
+
+
+def delete_lead(lead):
+    """Delete the lead and announce it (lead.deleted) with the lead as it was, so integrations know
+    which one to remove (by id or email): the API's DELETE and the Leads page both come here."""
+    with transaction.atomic():
+        data = LeadSerializer(lead).data
+        lead.delete()
+        emit(lead.account_id, "lead.deleted", data)

@@ -57,6 +57,7 @@ urlpatterns = [
     path("settings/security/", include("apikeys.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("install/", include("chatbots.urls")),
+    path("leads/", include("leads.urls")),
     path("admin/", admin.site.urls),
     # The API's schema and reference are public: no login, no API key.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(**PUBLIC), name="schema"),

@@ -12,7 +12,10 @@ from tests.conftest import PASSWORD
 from tests.test_unusual_methods import PATHS
 
 # Every route that answers HTML: not the JSON ones (the API, the widget, health checks, metrics).
-PAGES = [path for path in PATHS if not path.startswith(("/api/", "/widget/", "/healthz", "/readyz", "/metrics"))] + ["/api/docs/"]
+PAGES = [
+    path for path in PATHS
+    if not path.startswith(("/api/", "/widget/", "/healthz", "/readyz", "/metrics")) and not path.endswith(".csv")
+] + ["/api/docs/"]
 ADMIN_PAGES = ["/admin/", "/admin/accounts/user/", "/admin/apikeys/apikey/", "/admin/axes/accessattempt/", "/admin/accounts/user/add/"]
 
 
