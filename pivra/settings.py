@@ -179,6 +179,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password reset link works for one hour (and once: it signs the password hash and last login).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "security"
 LOGOUT_REDIRECT_URL = "login"
@@ -374,7 +376,7 @@ if env.str("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=""):
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
 SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 
-# Email (key expiry reminders, leaked-key notices, a webhook endpoint Pivra disabled): EMAIL_URL
+# Email (password reset links, key expiry reminders, leaked-key notices, a webhook endpoint Pivra disabled): EMAIL_URL
 # in django-environ's form (smtp+tls://user:password@host:587); unset, the console backend.
 _email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update({name: value for name, value in _email.items() if value is not None})
