@@ -49,3 +49,21 @@ class ChangePasswordForm(NewPasswordForm, PasswordChangeForm):
             raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
         reset_failed_logins(ip=client_ip(self.request), username=self.user.email.lower())
         return password
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app, or at login a recovery code."""
+
+    code = forms.CharField(
+        label="Code", max_length=40, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True, "spellcheck": "false"}),
+    )
+
+
+class TurnOffTwoFactorForm(CodeForm):
+    field_order = ["password", "code"]
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.pop("autofocus", None)

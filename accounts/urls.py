@@ -5,6 +5,9 @@ from . import views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.LoginCodeView.as_view(), name="login_code"),
+    path("two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
+    path("two-factor/require/", views.require_two_factor, name="require_two_factor"),
     path("logout/", LogoutView.as_view(), name="logout"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "widget",
     "demo",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Members of an account that requires two-factor authentication set it up before anything else.
+    "accounts.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "usage.ratelimit.FailedKeyLimitMiddleware",
     # Turns a login that django-axes refused into its 429 page (accounts.throttling).
@@ -265,7 +270,12 @@ AXES_CLIENT_IP_CALLABLE = "accounts.context.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 # Failures are kept (cleansed of passwords) to count them; a row for every successful login is not needed.
 AXES_DISABLE_ACCESS_LOG = True
-AXES_SENSITIVE_PARAMETERS = ["password", "confirm_password", "old_password", "new_password1", "new_password2"]
+AXES_SENSITIVE_PARAMETERS = ["password", "confirm_password", "old_password", "new_password1", "new_password2", "code"]
+
+# Two-factor authentication (accounts/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = "Pivra"
+# Staff may delete a lost device in the admin, but never see its secret or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024
