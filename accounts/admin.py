@@ -1,7 +1,26 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
+from . import two_factor
 from .models import Account, AuditEvent, Membership, Plan, User
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login asks for no code: staff with two-factor authentication on log in on
+    Pivra's login page (password, then Code), and the admin then knows them."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if two_factor.is_on(user):
+            raise ValidationError(
+                "This account uses two-factor authentication: log in on the Pivra login page, then come back.",
+                code="two_factor",
+            )
+
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Plan)

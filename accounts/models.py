@@ -99,6 +99,8 @@ class Account(models.Model):
     name = models.CharField(max_length=150)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="accounts")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Owners can require every member to use two-factor authentication (accounts.two_factor).
+    require_two_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

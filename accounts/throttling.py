@@ -23,7 +23,7 @@ def locked_out(request, original_response=None, credentials=None):
     """The 429 page: says to try later, and never whether the email has an account (a locked-out
     unknown email gets the same page)."""
     match = request.resolver_match  # ours and the admin's are both named "login"
-    context = {"on_login_page": match is not None and match.url_name == "login", "minutes": settings.AXES_COOLOFF_TIME.seconds // 60}
+    context = {"on_login_page": match is not None and match.url_name in ("login", "login_code"), "minutes": settings.AXES_COOLOFF_TIME.seconds // 60}
     response = render(request, "accounts/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response

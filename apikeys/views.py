@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from accounts import two_factor
 from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent
 from accounts.reauth import managers_only
@@ -27,6 +28,7 @@ def _render_security(request, membership, form, new_key=None, status=200):
         "plan_allows_keys": account.plan.api_keys_allowed,
         "api_keys": ApiKey.objects.for_account(account).select_related("created_by", "replaced_by"),
         "audit_events": AuditEvent.objects.for_account(account)[:RECENT_EVENTS],
+        "two_factor_on": two_factor.is_on(request.user),
     }
     return render(request, "apikeys/security.html", context, status=status)
 

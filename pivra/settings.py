@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "widget",
     "demo",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Members of an account that requires two-factor authentication set it up before anything else.
+    "accounts.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "usage.ratelimit.FailedKeyLimitMiddleware",
     # Turns a login that django-axes refused into its 429 page (accounts.throttling).
@@ -179,6 +184,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A password reset link works for one hour (and once: it signs the password hash and last login).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "security"
 LOGOUT_REDIRECT_URL = "login"
@@ -263,7 +270,12 @@ AXES_CLIENT_IP_CALLABLE = "accounts.context.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
 # Failures are kept (cleansed of passwords) to count them; a row for every successful login is not needed.
 AXES_DISABLE_ACCESS_LOG = True
-AXES_SENSITIVE_PARAMETERS = ["password", "confirm_password", "old_password", "new_password1", "new_password2"]
+AXES_SENSITIVE_PARAMETERS = ["password", "confirm_password", "old_password", "new_password1", "new_password2", "code"]
+
+# Two-factor authentication (accounts/two_factor.py): the name authenticator apps show.
+OTP_TOTP_ISSUER = "Pivra"
+# Staff may delete a lost device in the admin, but never see its secret or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Request bodies: up to 5 MB; larger ones get a JSON 413 from pivra.middleware.RequestBodyLimitMiddleware.
 API_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -374,7 +386,7 @@ if env.str("SOURCE_FETCH_ALLOW_PRIVATE_HOSTS", default=""):
 SOURCE_FETCH_TIMEOUT_SECONDS = env.int("SOURCE_FETCH_TIMEOUT_SECONDS", default=15)
 SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 1024)
 
-# Email (key expiry reminders, leaked-key notices, a webhook endpoint Pivra disabled): EMAIL_URL
+# Email (password reset links, key expiry reminders, leaked-key notices, a webhook endpoint Pivra disabled): EMAIL_URL
 # in django-environ's form (smtp+tls://user:password@host:587); unset, the console backend.
 _email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update({name: value for name, value in _email.items() if value is not None})

@@ -8,6 +8,8 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Account, AuditEvent, Membership, Plan, User
 from apikeys.models import ApiKey
@@ -35,6 +37,8 @@ def staff_client(db):
 def one_of_each(account, alice, key_pair, chatbot):
     """An object of every registered model, keyed by model label."""
     conversation = Conversation.objects.create(account=account, chatbot=chatbot, visitor_id="v1")
+    recovery = StaticDevice.objects.create(user=alice, name="Recovery codes", confirmed=True)
+    recovery.token_set.create(token="recovery1")
     objects = {
         "accounts.Account": account,
         "accounts.User": alice,
@@ -50,6 +54,9 @@ def one_of_each(account, alice, key_pair, chatbot):
         ),
         "leads.Lead": Lead.objects.create(account=account, chatbot=chatbot, name="Maria", email="m@example.com"),
         "auth.Group": Group.objects.create(name="Support"),
+        # Two-factor devices: staff delete a lost one, and never see its secret.
+        "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True),
+        "otp_static.StaticDevice": recovery,
         # Login throttling's records (django-axes): staff unlock a locked-out email by deleting one.
         "axes.AccessAttempt": AccessAttempt.objects.create(
             username="alice@example.com", ip_address="203.0.113.9", user_agent="", http_accept="", path_info="/accounts/login/",
@@ -277,3 +284,11 @@ def test_staff_cannot_add_a_user_whose_email_differs_from_another_only_in_case(s
     assert User.objects.filter(email__iexact="alice@example.com").count() == 1
     login = client.post("/accounts/login/", {"username": "alice@example.com", "password": PASSWORD})
     assert login.status_code == 302
+
+
+def test_two_factor_devices_show_staff_neither_the_secret_nor_the_recovery_codes(staff_client, one_of_each):
+    totp, static = one_of_each["otp_totp.TOTPDevice"], one_of_each["otp_static.StaticDevice"]
+    totp_page = staff_client.get(admin_url(totp, "change", totp.pk)).content.decode()
+    static_page = staff_client.get(admin_url(static, "change", static.pk)).content.decode()
+    assert totp.key not in totp_page and "otpauth://" not in totp_page
+    assert "recovery1" not in static_page
