@@ -66,6 +66,8 @@ def json_exception_handler(exc, context):
     from rest_framework.views import exception_handler
 
     response = exception_handler(exc, context)
+    if response is not None and getattr(exc, "www_authenticate", None):  # a 400 about the credentials
+        response["WWW-Authenticate"] = exc.www_authenticate
     if response is not None and response.status_code == 403:
         # Refused before the throttles counted it: still told where the key's limits stand.
         for throttle in context["view"].get_throttles():

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 from accounts.models import Plan
 from apikeys.authentication import (
-    EMBED_KEY_REFUSED, InvalidApiKey, expired_key_detail, insufficient_permission_detail, ip_not_allowed_detail,
+    EMBED_KEY_REFUSED, InvalidApiKey, KeySentTwice, expired_key_detail, insufficient_permission_detail, ip_not_allowed_detail,
     plan_not_allowed_detail,
 )
 
@@ -170,6 +170,9 @@ ERROR_RESPONSES = {
                         "Your Starter plan allows 3 chatbot(s). Delete one or upgrade to add more."
                     ],
                 }},
+                "invalid_request": {"summary": "The key also in the query string or body", **_error(
+                    KeySentTwice.default_detail, "invalid_request",
+                )},
                 "parse_error": {"summary": "Malformed JSON", **_error(
                     "JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
                     "parse_error",

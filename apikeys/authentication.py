@@ -10,8 +10,11 @@ change governs the very next request on every worker and host, whatever state Re
 """
 
 from datetime import timezone
+from urllib.parse import unquote_plus
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
+from django.http.request import RawPostDataException
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions, permissions
 
@@ -47,6 +50,31 @@ class ExpiredApiKey(exceptions.AuthenticationFailed):
         super().__init__(expired_key_detail(crypto.mask(presented), expires_at.astimezone(timezone.utc)))
 
 
+class KeySentTwice(exceptions.APIException):
+    """RFC 6750 §2: a client must not send its token more than one way in a request. A key in the
+    query string (where logs and proxies keep it) or the body as well as the header is refused."""
+
+    status_code = 400
+    default_code = "invalid_request"
+    default_detail = (
+        "Send the key in the Authorization header only, not also in the query string or the body: "
+        "URLs end up in logs. Consider rolling the key if it was sent in a URL."
+    )
+    www_authenticate = f'{REALM}, error="invalid_request"'
+
+
+def key_also_sent_elsewhere(request):
+    """Whether the query string or the body holds a well-formed secret key too."""
+    texts = [request.META.get("QUERY_STRING", "")]
+    try:
+        texts.append(request.body.decode("utf-8", "replace"))
+    except (RawPostDataException, RequestDataTooBig):  # already read, or refused for its size anyway
+        pass
+    return any(
+        crypto.is_well_formed(candidate) for text in texts for candidate in crypto.KEY_PATTERN.findall(unquote_plus(text))
+    )
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """The request acts as the key (`request.auth`), whose account scopes everything;
     `request.user` is anonymous."""
@@ -61,6 +89,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if len(parts) != 2 or parts[0].lower() != "bearer":
             raise InvalidApiKey(parts[-1] if parts else "")
         presented = parts[1]
+        if key_also_sent_elsewhere(request):
+            raise KeySentTwice()
         if presented.startswith(EMBED_KEY_PREFIX):
             raise exceptions.AuthenticationFailed(EMBED_KEY_REFUSED, code="embed_key_not_allowed")
         if not crypto.is_well_formed(presented):

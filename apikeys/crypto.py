@@ -8,12 +8,15 @@ pepper means a database dump alone cannot even test candidate keys.
 
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 
 from accounts import tokens
 
 SECRET_KEY_PREFIX = "pivra_sk_"
+# A secret key anywhere in a text (for is_well_formed to confirm): the pattern scanners are given.
+KEY_PATTERN = re.compile(rf"{SECRET_KEY_PREFIX}[0-9A-Za-z]{{{tokens.BODY_LENGTH}}}")
 # Stored beside each hash so the scheme can be upgraded later without breaking existing keys.
 HASH_ALGORITHM = "hmac-sha256"
 

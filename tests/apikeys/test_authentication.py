@@ -347,3 +347,26 @@ def test_the_key_authentication_class_is_the_first_of_the_apis(settings):
     # DRF picks 401 or 403 from the first class's authenticate_header.
     first = import_string(settings.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"][0])
     assert issubclass(first, ApiKeyAuthentication)
+
+
+@pytest.mark.parametrize("where", ["query", "json body", "form body"])
+def test_a_key_sent_in_the_query_string_or_body_as_well_as_the_header_is_a_400(raw_key, where):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    if where == "query":
+        response = client.get(f"/api/leads?api_key={raw_key}")
+    elif where == "json body":
+        response = client.post("/api/chatbots", {"name": "Bot", "api_key": raw_key}, format="json")
+    else:
+        response = client.post("/api/chatbots", f"name=Bot&access_token={raw_key}", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api", error="invalid_request"'
+    assert raw_key not in response.content.decode()
+
+
+def test_text_that_only_looks_like_a_key_in_the_body_is_not_refused(api_client):
+    response = api_client.post("/api/chatbots", {"name": "pivra_sk_" + "A" * 36}, format="json")  # bad checksum
+    assert response.status_code == 201
