@@ -1,6 +1,7 @@
 """The job queue's depth and failures for /metrics, read from procrastinate's table at each scrape
 (PostgreSQL; on SQLite jobs run inline and there is no queue to report)."""
 
+from django.db import DatabaseError
 from django.db.models import Count
 from prometheus_client.core import GaugeMetricFamily
 
@@ -17,7 +18,10 @@ class JobQueueCollector:
         if uses_worker():
             from procrastinate.contrib.django.models import ProcrastinateJob
 
-            rows = ProcrastinateJob.objects.values("queue_name", "status").annotate(jobs=Count("id")).order_by()
+            try:
+                rows = list(ProcrastinateJob.objects.values("queue_name", "status").annotate(jobs=Count("id")).order_by())
+            except DatabaseError:  # the database is down: the rest of the scrape still matters then
+                rows = []
             for row in rows:
                 family.add_metric([row["queue_name"], row["status"]], row["jobs"])
         yield family

@@ -62,11 +62,28 @@ class RequestContextMiddleware:
     def __call__(self, request):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if WELL_FORMED_ID.fullmatch(incoming) else uuid.uuid4().hex
-        token = _current.set(RequestContext(request_id, request.method, request.path))
+        context = RequestContext(request_id, request.method, request.path)
         started = time.monotonic()
+        token = _current.set(context)
         try:
             response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request_id
+        finally:
+            _current.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        if response.streaming:
+            # A stream's body is made after this returns (a chat answer, a CSV export): its log
+            # lines belong to the request too, and it is logged and measured once it ends.
+            response.streaming_content = _streamed(
+                response.streaming_content, context, lambda: self.finish(request, response, started, context)
+            )
+        else:
+            self.finish(request, response, started, context)
+        return response
+
+    @staticmethod
+    def finish(request, response, started, context):
+        token = _current.set(context)
+        try:
             seconds = time.monotonic() - started
             duration_ms = round(seconds * 1000, 1)
             view = _view_name(request)
@@ -76,9 +93,17 @@ class RequestContextMiddleware:
                 "%s %s %s %.1f ms", request.method, request.path, response.status_code, duration_ms,
                 extra={"status": response.status_code, "duration_ms": duration_ms},
             )
-            return response
         finally:
             _current.reset(token)
+
+
+def _streamed(chunks, context, finish):
+    token = _current.set(context)
+    try:
+        yield from chunks
+    finally:
+        _current.reset(token)
+        finish()
 
 
 def _view_name(request):

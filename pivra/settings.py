@@ -116,6 +116,9 @@ DATABASES = {
 # Persistent connections with a health check: a request does not pay for a new connection.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode, server-side cursors (QuerySet.iterator(), the leads CSV
+# export) break: set DATABASE_NO_SERVER_SIDE_CURSORS=true there.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_NO_SERVER_SIDE_CURSORS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that is gone or partitioned must cost a request seconds, not minutes: a JSON 503
     # (pivra.middleware) beats a worker hung until TCP gives up. tcp_user_timeout drops a
@@ -368,7 +371,8 @@ WIDGET_ANSWERER = env.str("WIDGET_ANSWERER", default="answers.engine.ExtractiveA
 LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
 LLM_API_KEY = env.str("LLM_API_KEY", default="")
 LLM_MODEL = env.str("LLM_MODEL", default="")
-LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=30)
+# Well under GUNICORN_TIMEOUT (30 s): a slow model must end in the passages' answer, not a killed worker.
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=12)
 if LLM_BASE_URL and not LLM_MODEL:
     raise ImproperlyConfigured("LLM_BASE_URL is set: set LLM_MODEL too (the model's name on that server).")
 

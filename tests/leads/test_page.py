@@ -124,3 +124,18 @@ def test_the_pages_need_a_login(db):
 
 def test_the_navigation_says_where_you_are(alice_client, db):
     assert '<a href="/leads/" aria-current="page">Leads</a>' in alice_client.get(PAGE).content.decode()
+
+
+def test_a_streamed_export_is_logged_with_its_request_id_once_it_ends(alice_client, leads, caplog):
+    with caplog.at_level("INFO", logger="pivra.access"):
+        response = alice_client.get(EXPORT, HTTP_X_REQUEST_ID="export-trace-1")
+        assert not [r for r in caplog.records if r.name == "pivra.access"]  # not before the body is sent
+        rows(response)
+    [access] = [r for r in caplog.records if r.name == "pivra.access"]
+    assert access.request_id == "export-trace-1" and "/leads/export.csv 200" in access.getMessage()
+
+
+@pytest.mark.parametrize("path", ["/leads/?q=%00", "/leads/?chatbot=%00", "/leads/?older_than=%00x", "/leads/%00/delete/"])
+def test_a_nul_byte_anywhere_is_not_a_500(alice_client, leads, path):
+    alice_client.raise_request_exception = False
+    assert alice_client.get(path).status_code in (200, 404)
