@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from answers.api import ChatViewSet
 from api.views import ApiReferenceView, GettingStartedView
 from apikeys.secret_scanning import SecretScanningView
+from chatbots import conversation_views
 from chatbots.api import ChatbotViewSet, ConversationViewSet
 from leads.api import LeadViewSet
 from sources.api import SourceViewSet
@@ -57,7 +58,10 @@ urlpatterns = [
     path("settings/security/", include("apikeys.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
     path("install/", include("chatbots.urls")),
+    path("conversations/", conversation_views.conversations_page, name="conversations"),
+    path("conversations/<str:conversation_id>/", conversation_views.conversation_page, name="conversation"),
     path("leads/", include("leads.urls")),
+    path("usage/", include("usage.urls")),
     path("admin/", admin.site.urls),
     # The API's schema and reference are public: no login, no API key.
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(**PUBLIC), name="schema"),

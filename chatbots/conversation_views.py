@@ -1,0 +1,77 @@
+"""Conversations in the browser: the account's conversations newest first, filtered by chatbot
+and dates, and each one's transcript with the sources its answers cited and the lead it gave."""
+
+from datetime import datetime, time, timezone as dt_timezone
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.context import current_membership_or_404
+from api.fields import ID
+
+from .models import Chatbot, Conversation
+
+PAGE_SIZE = 50
+
+
+def _id(value):
+    """A public id as the URL gave it, or None for anything that cannot be one."""
+    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
+
+
+def _date(value):
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def conversations_page(request):
+    account = current_membership_or_404(request).account
+    conversations = Conversation.objects.for_account(account).select_related("chatbot").order_by("-started_at", "-id")
+    filters = {name: request.GET.get(name, "") for name in ("chatbot", "from", "to")}
+    if chatbot_id := _id(filters["chatbot"]):
+        conversations = conversations.filter(chatbot_id=chatbot_id)
+    if start := _date(filters["from"]):
+        conversations = conversations.filter(started_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
+    if end := _date(filters["to"]):
+        conversations = conversations.filter(started_at__lte=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
+    if older_than := _id(request.GET.get("older_than")):  # the next page, by keyset (no OFFSET)
+        last = Conversation.objects.for_account(account).filter(pk=older_than).values("started_at", "id").first()
+        if last:
+            conversations = conversations.filter(
+                Q(started_at__lt=last["started_at"]) | Q(started_at=last["started_at"], id__lt=last["id"])
+            )
+    page = list(conversations[: PAGE_SIZE + 1])
+    context = {
+        "conversations": page[:PAGE_SIZE],
+        "older_than": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
+        "chatbots": Chatbot.objects.for_account(account).order_by("name"),
+        "filters": filters,
+    }
+    return render(request, "chatbots/conversations.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def conversation_page(request, conversation_id):
+    account = current_membership_or_404(request).account
+    conversation = (
+        Conversation.objects.for_account(account).select_related("chatbot").filter(pk=_id(conversation_id)).first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation in your account.")
+    context = {
+        "conversation": conversation,
+        "messages_": conversation.messages.order_by("created_at", "id"),
+        "lead": conversation.leads.order_by("created_at").first(),  # the reverse relation: leads sit above chatbots
+    }
+    return render(request, "chatbots/conversation.html", context)
