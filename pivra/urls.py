@@ -56,6 +56,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("chatbots/", include("chatbots.pages_urls")),
+    path("chatbots/<str:chatbot_id>/sources/", include("sources.urls")),
     path("install/", include("chatbots.urls")),
     path("leads/", include("leads.urls")),
     path("admin/", admin.site.urls),
