@@ -10,8 +10,131 @@ from django.views.decorators.http import require_http_methods
 from accounts.context import client_ip, current_membership_or_404
 from accounts.reauth import managers_only
 from accounts.models import AuditEvent
+from api.fields import ID
+from usage import limits
+from usage.report import knowledge_characters_used
 
+from .forms import ChatbotForm, CreateChatbotForm
 from .models import Chatbot
+from .services import create_chatbot
+
+
+def public_id_or_none(value):
+    """A public id as the URL gave it, or None for anything that cannot be one (a NUL byte would
+    make PostgreSQL refuse the query)."""
+    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
+
+
+def managers_change(request, membership):
+    """Members see every chatbot page and change nothing: their POSTs are refused here."""
+    if request.method == "POST" and not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can change chatbots.")
+
+
+def account_chatbot_or_404(membership, chatbot_id):
+    return get_object_or_404(Chatbot.objects.for_account(membership.account), pk=public_id_or_none(chatbot_id))
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def chatbots_page(request):
+    """Chatbots: the account's chatbots with their sources counted (one query), and Create chatbot
+    with a name only; the plan's limit is checked by create_chatbot, worded as the API words it."""
+    membership = current_membership_or_404(request)
+    managers_change(request, membership)
+    account = membership.account
+    form = CreateChatbotForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            chatbot = create_chatbot(account=account, name=form.cleaned_data["name"])
+        except limits.ChatbotLimitReached as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Created {chatbot.name}. Add sources so it has something to answer from.")
+            return redirect("chatbot", chatbot.pk)
+    chatbots = list(Chatbot.objects.for_account(account).with_knowledge().order_by("-created_at", "-id"))
+    context = {
+        "chatbots": chatbots,
+        "form": form,
+        "can_manage": membership.can_manage_keys,
+        "plan": account.plan,
+    }
+    return render(request, "chatbots/chatbots.html", context, status=400 if form.errors else 200)
+
+
+def render_chatbot_page(request, membership, chatbot, *, form=None, source_forms=None, status=200):
+    """The chatbot page: its settings form and its sources (sources/views.py renders it too, with
+    an Add source form's errors)."""
+    account = membership.account
+    context = {
+        "chatbot": chatbot,
+        "form": form or ChatbotForm(chatbot=chatbot),
+        "source_forms": source_forms or {},
+        # The text can be a megabyte per source: the table needs none of it.
+        "sources": list(chatbot.sources.defer("content").order_by("-created_at", "-id")),
+        "knowledge": {
+            "used": knowledge_characters_used(account),
+            "chatbot": knowledge_characters_used(account, chatbot),
+            "limit": account.plan.max_knowledge_characters,
+            "plan": account.plan.name,
+        },
+        "can_manage": membership.can_manage_keys,
+    }
+    return render(request, "chatbots/chatbot.html", context, status=status)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def chatbot_page(request, chatbot_id):
+    membership = current_membership_or_404(request)
+    managers_change(request, membership)
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    if request.method != "POST":
+        return render_chatbot_page(request, membership, chatbot)
+    form = ChatbotForm(request.POST, chatbot=chatbot)
+    if not form.is_valid():
+        return render_chatbot_page(request, membership, chatbot, form=form, status=400)
+    form.save()
+    messages.success(request, f"Saved {chatbot.name}.")
+    return redirect("chatbot", chatbot.pk)
+
+
+@csrf_protect
+@login_required
+@require_http_methods(["POST"])
+def set_status(request, chatbot_id):
+    """Pause (the widget stops answering) or Resume."""
+    membership = current_membership_or_404(request)
+    managers_change(request, membership)
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    wanted = request.POST.get("status")
+    if wanted not in Chatbot.Status.values:
+        return redirect("chatbot", chatbot.pk)
+    chatbot.status = wanted
+    chatbot.save(update_fields=["status", "updated_at"])
+    paused = wanted == Chatbot.Status.PAUSED
+    messages.success(request, f"Paused {chatbot.name}: its widget no longer answers." if paused else f"Resumed {chatbot.name}.")
+    return redirect("chatbot", chatbot.pk)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_chatbot(request, chatbot_id):
+    membership = current_membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can delete chatbots.")
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    if request.method != "POST":
+        return render(request, "chatbots/confirm_delete.html", {"chatbot": chatbot})
+    chatbot.delete()
+    messages.success(request, f"Deleted {chatbot.name} with its sources and conversations. Its leads are kept.")
+    return redirect("chatbots")
 
 
 @login_required

@@ -57,6 +57,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("chatbots/", include("chatbots.pages_urls")),
+    path("chatbots/<str:chatbot_id>/sources/", include("sources.urls")),
     path("install/", include("chatbots.urls")),
     path("conversations/", conversation_views.conversations_page, name="conversations"),
     path("conversations/<str:conversation_id>/", conversation_views.conversation_page, name="conversation"),

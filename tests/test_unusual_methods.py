@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 FILLERS = {
     "key_id": "key_00000000000000000000",
     "chatbot_id": "bot_00000000000000000000",
+    "source_id": "src_00000000000000000000",
     "endpoint_id": "whe_00000000000000000000",
     "conversation_id": "conv_00000000000000000000",
     "pk": "x0000000000000000000000",
@@ -31,7 +32,7 @@ PATHS = sorted(set(_paths()))
 
 
 def test_the_route_walk_finds_pages_and_endpoints():
-    assert {"/settings/security/", "/install/", "/api/docs/", "/api/leads/", "/accounts/login/"} <= set(PATHS)
+    assert {"/settings/security/", "/install/", "/chatbots/", "/chatbots/bot_00000000000000000000/sources/src_00000000000000000000/delete/", "/api/docs/", "/api/leads/", "/accounts/login/"} <= set(PATHS)
 
 
 @pytest.mark.parametrize("method", ["OPTIONS", "PROPFIND", "TRACE", "BREW"])

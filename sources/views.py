@@ -1,0 +1,57 @@
+"""A chatbot's sources in the browser: Add source (Text, Q&A, URL) and delete, on the chatbot
+page that chatbots/views.py renders."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from accounts.context import current_membership_or_404
+from chatbots.views import account_chatbot_or_404, public_id_or_none, render_chatbot_page
+
+from .forms import SOURCE_FORMS
+from .models import Source
+
+
+@csrf_protect
+@login_required
+@require_http_methods(["POST"])
+def add_source(request, chatbot_id):
+    membership = current_membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can add sources.")
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    form_class = SOURCE_FORMS.get(request.POST.get("type"))
+    if form_class is None:
+        return redirect("chatbot", chatbot.pk)
+    form = form_class(request.POST, account=membership.account, chatbot=chatbot)
+    source = form.save() if form.is_valid() else None
+    if source is None:
+        return render_chatbot_page(request, membership, chatbot, source_forms={form.type: form}, status=400)
+    if source.status == Source.Status.FAILED:
+        messages.error(request, f"Could not add {source}: {source.error}")
+    elif source.status == Source.Status.READY:
+        messages.success(request, f"Added {source}: {chatbot.name} answers from it now.")
+    else:
+        messages.success(request, f"Added {source}: the page is being fetched.")
+    return redirect("chatbot", chatbot.pk)
+
+
+@never_cache
+@csrf_protect
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_source(request, chatbot_id, source_id):
+    membership = current_membership_or_404(request)
+    if not membership.can_manage_keys:
+        raise PermissionDenied("Only owners and admins can delete sources.")
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    source = get_object_or_404(Source.objects.for_account(membership.account).filter(chatbot=chatbot).defer("content"), pk=public_id_or_none(source_id))
+    if request.method != "POST":
+        return render(request, "sources/confirm_delete.html", {"chatbot": chatbot, "source": source})
+    source.delete()
+    messages.success(request, f"Deleted the source {source}: {chatbot.name} no longer answers from it.")
+    return redirect("chatbot", chatbot.pk)
