@@ -132,7 +132,8 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
+        # The path first: an API or widget request never loads a session or a membership here.
+        if not request.path.startswith(EXEMPT_PREFIXES) and request.user.is_authenticated:
             membership = current_membership(request)
             if membership is not None and membership.account.require_two_factor and not is_on(request.user):
                 return redirect(reverse("two_factor") + "?required=1")

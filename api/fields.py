@@ -10,6 +10,12 @@ ID_PATTERN = r"[A-Za-z0-9_]+"
 ID = re.compile(ID_PATTERN)
 
 
+def public_id_or_none(value):
+    """A public id as a URL or a query parameter gave it, or None for anything that cannot be one:
+    the pages look it up only then, so a NUL byte is a 404 or no filter, never a 500."""
+    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
+
+
 class AccountOwnedRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference by id to an object of the request's account, named by the account's relation
     to it (`AccountOwnedRelatedField("chatbots")`). Another account's id is refused exactly like

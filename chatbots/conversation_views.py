@@ -11,16 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
-from api.fields import ID
+from api.fields import public_id_or_none
 
 from .models import Chatbot, Conversation
 
 PAGE_SIZE = 50
-
-
-def _id(value):
-    """A public id as the URL gave it, or None for anything that cannot be one."""
-    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
 
 
 def _date(value):
@@ -37,13 +32,13 @@ def conversations_page(request):
     account = current_membership_or_404(request).account
     conversations = Conversation.objects.for_account(account).select_related("chatbot").order_by("-started_at", "-id")
     filters = {name: request.GET.get(name, "") for name in ("chatbot", "from", "to")}
-    if chatbot_id := _id(filters["chatbot"]):
+    if chatbot_id := public_id_or_none(filters["chatbot"]):
         conversations = conversations.filter(chatbot_id=chatbot_id)
     if start := _date(filters["from"]):
         conversations = conversations.filter(started_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
     if end := _date(filters["to"]):
         conversations = conversations.filter(started_at__lte=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
-    if older_than := _id(request.GET.get("older_than")):  # the next page, by keyset (no OFFSET)
+    if older_than := public_id_or_none(request.GET.get("older_than")):  # the next page, by keyset (no OFFSET)
         last = Conversation.objects.for_account(account).filter(pk=older_than).values("started_at", "id").first()
         if last:
             conversations = conversations.filter(
@@ -65,7 +60,7 @@ def conversations_page(request):
 def conversation_page(request, conversation_id):
     account = current_membership_or_404(request).account
     conversation = (
-        Conversation.objects.for_account(account).select_related("chatbot").filter(pk=_id(conversation_id)).first()
+        Conversation.objects.for_account(account).select_related("chatbot").filter(pk=public_id_or_none(conversation_id)).first()
     )
     if conversation is None:
         raise Http404("No such conversation in your account.")

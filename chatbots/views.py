@@ -10,19 +10,13 @@ from django.views.decorators.http import require_http_methods
 from accounts.context import client_ip, current_membership_or_404
 from accounts.reauth import managers_only
 from accounts.models import AuditEvent
-from api.fields import ID
+from api.fields import public_id_or_none
 from usage import limits
 from usage.report import knowledge_characters_used
 
 from .forms import ChatbotForm, CreateChatbotForm
 from .models import Chatbot
 from .services import create_chatbot
-
-
-def public_id_or_none(value):
-    """A public id as the URL gave it, or None for anything that cannot be one (a NUL byte would
-    make PostgreSQL refuse the query)."""
-    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
 
 
 def managers_change(request, membership):

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
-from api.fields import ID
+from api.fields import public_id_or_none
 from chatbots.models import Chatbot
 
 from .api import delete_lead
@@ -33,19 +33,13 @@ def matching_leads(account, params):
     leads = Lead.objects.for_account(account).select_related("chatbot")
     if query := params.get("q", "").replace("\x00", "").strip()[:200]:  # PostgreSQL text holds no NUL
         leads = leads.filter(Q(email__icontains=query) | Q(name__icontains=query))
-    if chatbot_id := _id(params.get("chatbot")):
+    if chatbot_id := public_id_or_none(params.get("chatbot")):
         leads = leads.filter(chatbot_id=chatbot_id)
     if start := _date(params.get("from")):
         leads = leads.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
     if end := _date(params.get("to")):
         leads = leads.filter(created_at__lt=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
     return leads.order_by("-created_at", "-id")
-
-
-def _id(value):
-    """A public id as the URL gave it, or None for anything that cannot be one (a NUL byte would
-    make PostgreSQL refuse the query)."""
-    return value if value and len(value) <= 40 and ID.fullmatch(value) else None
 
 
 def _date(value):
@@ -62,7 +56,7 @@ def leads_page(request):
     membership = current_membership_or_404(request)
     account = membership.account
     leads = matching_leads(account, request.GET)
-    older_than = _id(request.GET.get("older_than"))
+    older_than = public_id_or_none(request.GET.get("older_than"))
     if older_than:  # the next page: leads older than the last one shown (keyset, no OFFSET)
         last = Lead.objects.for_account(account).filter(pk=older_than).values("created_at", "id").first()
         if last:
@@ -123,7 +117,7 @@ def delete(request, lead_id):
     membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can delete leads.")
-    lead = get_object_or_404(Lead.objects.for_account(membership.account), pk=_id(lead_id))
+    lead = get_object_or_404(Lead.objects.for_account(membership.account), pk=public_id_or_none(lead_id))
     if request.method != "POST":
         return render(request, "leads/confirm_delete.html", {"lead": lead})
     delete_lead(lead)

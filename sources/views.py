@@ -10,7 +10,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
-from chatbots.views import account_chatbot_or_404, public_id_or_none, render_chatbot_page
+from api.fields import public_id_or_none
+from chatbots.views import account_chatbot_or_404, render_chatbot_page
 
 from .forms import SOURCE_FORMS
 from .models import Source
