@@ -13,6 +13,8 @@ from accounts.models import Membership
 from apikeys.models import ApiKey
 from tests.conftest import PASSWORD, make_account, make_member
 
+from .navigation import open_section
+
 # The live server reads the database from another thread, so the data must be committed
 # (transactional_db). Its flush after each test would also empty the plans seeded by a
 # migration; serialized_rollback puts them back for the next test.
@@ -35,8 +37,7 @@ def confirm_password(page):
 
 
 def open_security(page):
-    with page.expect_navigation():  # also when it is already open: wait for the fresh page
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings → Security").click()
+    open_section(page, "Settings", "Security")
     expect(page).to_have_url(re.compile(r"/settings/security/$"))
     expect(page.get_by_role("heading", name="API Keys")).to_be_visible()
 

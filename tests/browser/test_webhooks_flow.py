@@ -12,6 +12,7 @@ from accounts.models import Membership
 from tests.conftest import PASSWORD, make_account, make_member
 from tests.webhooks import Receiver
 
+from .navigation import open_section
 from .test_api_key_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -35,8 +36,7 @@ def test_an_owner_adds_an_endpoint_copies_its_secret_and_sees_a_test_delivery_on
     page.set_viewport_size(PHONE)
 
     log_in(page, "alice@example.com")
-    with page.expect_navigation():
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings → Webhooks").click()
+    open_section(page, "Settings", "Webhooks")
     expect(page.get_by_role("heading", name="Add endpoint")).to_be_visible()
 
     page.get_by_label("Endpoint URL").fill(receiver.url())

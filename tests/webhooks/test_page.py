@@ -60,9 +60,11 @@ def test_the_page_needs_a_login(client, db):
     assert (response.status_code, response["Location"]) == (302, f"/accounts/login/?next={PAGE}")
 
 
-def test_the_navigation_links_to_webhooks_beside_security(owner_client):
+def test_the_settings_navigation_links_to_webhooks_beside_security(owner_client):
     page = owner_client.get("/settings/security/").content.decode()
-    assert f'href="{PAGE}">Settings → Webhooks</a>' in page
+    settings_nav = page.split('<nav class="subnav" aria-label="Settings">')[1].split("</nav>")[0]
+    assert 'href="/settings/security/" aria-current="page">Security</a>' in settings_nav
+    assert f'href="{PAGE}">Webhooks</a>' in settings_nav
 
 
 def test_a_member_is_not_offered_the_link(bob_client):
