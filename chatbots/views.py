@@ -138,12 +138,23 @@ def install(request):
     membership = current_membership_or_404(request)
     script_url = request.build_absolute_uri("/widget.js")  # a static file at the site's root (widget/script.py)
     chatbots = [
-        {"chatbot": chatbot, "snippet": f'<script src="{script_url}" data-key="{chatbot.embed_key}" async></script>'}
+        {"chatbot": chatbot, "snippet": f'<script src="{script_url}"\n        data-key="{chatbot.embed_key}"\n        async></script>'}
         for chatbot in Chatbot.objects.for_account(membership.account)
     ]
     return render(
         request, "chatbots/install.html", {"chatbots": chatbots, "can_manage": membership.can_manage_keys}
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def preview(request, chatbot_id):
+    """A test page with the chatbot's widget on it, as a visitor of the account's site sees it.
+    Every chatbot answers on Pivra's own pages, whatever its allowed domains (widget/authentication.py)."""
+    membership = current_membership_or_404(request)
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    return render(request, "chatbots/preview.html", {"chatbot": chatbot})
 
 
 @never_cache
@@ -157,7 +168,7 @@ def regenerate_embed_key(request, chatbot_id):
     membership = current_membership_or_404(request)
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can regenerate embed keys.")
-    chatbot = get_object_or_404(Chatbot.objects.for_account(membership.account), pk=chatbot_id)
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
     if request.method != "POST":
         return render(request, "chatbots/confirm_regenerate.html", {"chatbot": chatbot})
     old_hint = f"pivra_pk_…{chatbot.embed_key[-4:]}"  # embed keys are public, but a hint is enough

@@ -4,16 +4,31 @@ on a phone, where the main navigation folds behind it."""
 from playwright.sync_api import expect
 
 
-def open_section(page, name, subsection=None):
-    """Click the main navigation's link `name` (then the Settings navigation's `subsection`)."""
+def open_menu(page):
+    """On a phone, open the Menu (the main navigation and the user's links); elsewhere nothing."""
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
         menu.click()
+
+
+def logged_in_as(page, email):
+    open_menu(page)
+    expect(page.get_by_role("banner").get_by_text(email, exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def log_out(page):
+    open_menu(page)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def open_section(page, name, subsection=None):
+    """Click the main navigation's link `name` (then the Settings navigation's `subsection`)."""
+    open_menu(page)
     with page.expect_navigation():  # also when it is already open: wait for the fresh page
         page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
     if subsection:
         with page.expect_navigation():
             page.get_by_role("navigation", name="Settings").get_by_role("link", name=subsection, exact=True).click()
-    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)).to_have_attribute(
-        "aria-current", "page"
-    )
+    expect(page.locator('nav[aria-label="Main"] a[aria-current="page"]')).to_have_text(name)

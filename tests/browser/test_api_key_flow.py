@@ -13,7 +13,7 @@ from accounts.models import Membership
 from apikeys.models import ApiKey
 from tests.conftest import PASSWORD, make_account, make_member
 
-from .navigation import open_section
+from .navigation import logged_in_as, open_section
 
 # The live server reads the database from another thread, so the data must be committed
 # (transactional_db). Its flush after each test would also empty the plans seeded by a
@@ -28,7 +28,7 @@ def log_in(page, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    logged_in_as(page, email)
 
 
 def confirm_password(page):

@@ -51,6 +51,16 @@ def test_another_origin_is_refused_with_a_403_and_no_cors_header(widget, shop_bo
     assert not Conversation.objects.exists()
 
 
+def test_pivras_own_pages_may_chat_whatever_the_allowed_domains(widget, shop_bot):
+    """Install → Preview runs the widget on Pivra's own site."""
+    assert widget.post("conversations", origin="http://testserver").status_code == 201
+
+
+@pytest.mark.parametrize("origin", ["https://testserver", "http://testserver:8000", "http://testserver.evil.org"])
+def test_only_pivras_exact_origin_counts_as_its_own(widget, shop_bot, origin):
+    assert widget.post("conversations", origin=origin).status_code == 403
+
+
 def test_a_request_without_an_origin_is_refused_when_domains_are_set(widget, shop_bot):
     response = widget.client.post(
         "/widget/v1/conversations", data="{}", content_type="application/json",

@@ -28,8 +28,8 @@ def test_it_shows_each_chatbots_embed_key_domains_and_snippet(alice_client, acco
     sales = Chatbot.objects.create(account=account, name="Sales bot")
     page = alice_client.get(INSTALL).content.decode()
     for bot in (chatbot, sales):
-        snippet = f'<script src="http://testserver/widget.js" data-key="{bot.embed_key}" async></script>'
-        assert f'value="{html.escape(snippet)}"' in page
+        snippet = f'<script src="http://testserver/widget.js"\n        data-key="{bot.embed_key}"\n        async></script>'
+        assert f'readonly spellcheck="false">{html.escape(snippet)}</textarea>' in page
         assert f"<code>{bot.embed_key}</code>" in page
         assert f'data-copy-target="snippet-{bot.pk}"' in page
     assert "shop.example.com, www.example.com" in page
@@ -124,3 +124,42 @@ def test_the_regenerate_event_shows_on_the_security_page(alice_client, chatbot):
     alice_client.post(regenerate_url(chatbot))
     page = alice_client.get("/settings/security/").content.decode()
     assert "Embed key regenerated" in page
+
+
+def test_regenerate_is_set_apart_from_copy_and_each_button_names_its_chatbot(alice_client, chatbot):
+    page = alice_client.get(INSTALL).content.decode()
+    actions, danger_zone = page.split('<div class="actions spaced">')[1].split('<div class="danger-zone">')
+    assert 'aria-label="Copy the snippet for Support bot">Copy</button>' in actions
+    assert 'aria-label="Preview Support bot">Preview</a>' in actions
+    assert regenerate_url(chatbot) not in actions
+    assert 'aria-label="Regenerate the embed key of Support bot">Regenerate embed key</a>' in danger_zone
+
+
+@pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.MEMBER])
+def test_without_chatbots_the_page_points_to_the_chatbots_page_not_the_api(account, role):
+    person = make_member(account, f"{role}@example.com", role)
+    client = Client()
+    client.force_login(person)
+    page = client.get(INSTALL).content.decode()
+    assert "No chatbots yet" in page and 'href="/chatbots/"' in page
+    assert "/api/" not in page.split("<main")[1]
+
+
+def test_the_preview_is_a_test_page_with_the_chatbots_widget(alice_client, chatbot):
+    response = alice_client.get(f"/install/{chatbot.pk}/preview/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'data-key="{chatbot.embed_key}" async></script>' in page
+    assert "widget" in page.split('data-key="')[0].rsplit("<script src=", 1)[1]
+    assert "Open chat" in page
+
+
+def test_a_member_can_preview_too(bob_client, chatbot):
+    assert bob_client.get(f"/install/{chatbot.pk}/preview/").status_code == 200
+
+
+@pytest.mark.parametrize("chatbot_id", ["{other}", "bot_nope", "%00"])
+def test_another_accounts_or_a_malformed_chatbots_preview_is_a_404(alice_client, other_chatbot, chatbot_id):
+    path = f"/install/{chatbot_id.format(other=other_chatbot.pk)}/preview/"
+    assert alice_client.get(path).status_code == 404
+    assert alice_client.get(path.replace("preview", "regenerate-embed-key")).status_code == 404

@@ -21,8 +21,7 @@
   // A custom element name, so that the page's `div { … }` rules cannot reach the host element.
   var host = document.createElement("pivra-chat");
   var root = host.attachShadow({ mode: "open" });
-  root.innerHTML =
-    "<style>" +
+  var CSS =
     ":host{all:initial}" +
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',sans-serif}" +
     "[hidden]{display:none!important}" +
@@ -49,8 +48,17 @@
     ".lead{padding:12px;border-top:1px solid #e5e7eb;background:#f8fafc;overflow-y:auto;max-height:60%}" +
     ".lead label{display:block;font-weight:600;margin:6px 0 2px}" +
     ".lead .buttons{display:flex;gap:6px;margin-top:10px}" +
-    ".error{color:#b91c1c;margin:6px 0 0}" +
-    "</style>" +
+    ".error{color:#b91c1c;margin:6px 0 0}";
+  // A constructed style sheet where the browser has them: a page's Content-Security-Policy that
+  // forbids inline <style> (Pivra's own Preview page does) does not apply to it.
+  var constructable = "adoptedStyleSheets" in root && "replaceSync" in CSSStyleSheet.prototype;
+  if (constructable) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  }
+  root.innerHTML =
+    (constructable ? "" : "<style>" + CSS + "</style>") +
     '<button type="button" class="bubble" aria-controls="panel" aria-expanded="false">Open chat</button>' +
     '<section class="panel" id="panel" role="dialog" aria-labelledby="title" hidden>' +
     '<header><h2 id="title">Chat</h2><button type="button" class="close" aria-label="Close chat">×</button></header>' +
