@@ -6,6 +6,8 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,13 +53,27 @@ def _endpoint(account, endpoint_id):
 
 
 def _render(request, account, form, new_secret=None, status=200):
-    endpoints = list(WebhookEndpoint.objects.for_account(account))
-    for endpoint in endpoints:
-        # Deliveries not attempted yet (a worker busy or stopped) are listed too, as waiting.
-        endpoint.waiting = endpoint.deliveries.filter(status=Delivery.Status.PENDING, attempt_count=0)[:RECENT_ATTEMPTS]
-        endpoint.recent_attempts = (
-            DeliveryAttempt.objects.filter(delivery__endpoint=endpoint).select_related("delivery")[:RECENT_ATTEMPTS]
+    # The page's queries are the same few however many endpoints (at most 20) the account has.
+    not_attempted = Delivery.objects.filter(status=Delivery.Status.PENDING, attempt_count=0)[:RECENT_ATTEMPTS]
+    endpoints = list(
+        WebhookEndpoint.objects.for_account(account).prefetch_related(
+            # Deliveries not attempted yet (a worker busy or stopped) are listed too, as waiting.
+            Prefetch("deliveries", queryset=not_attempted, to_attr="waiting")
         )
+    )
+    attempts = (
+        DeliveryAttempt.objects.filter(delivery__endpoint__in=endpoints)
+        .select_related("delivery")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("delivery__endpoint"), order_by=[F("started_at").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=RECENT_ATTEMPTS)
+    )
+    by_endpoint = {}
+    for attempt in attempts:
+        by_endpoint.setdefault(attempt.delivery.endpoint_id, []).append(attempt)
+    for endpoint in endpoints:
+        endpoint.recent_attempts = by_endpoint.get(endpoint.pk, [])
     context = {
         "form": form,
         "checked_events": form.checked_events(),

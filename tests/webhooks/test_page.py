@@ -215,6 +215,48 @@ def test_a_delivery_not_attempted_yet_is_listed_as_waiting(owner_client, saved):
     assert "No deliveries yet" not in table
 
 
+def attempt_on(endpoint, event_id, minutes_ago, status="failed", attempt_count=1):
+    delivery = Delivery.objects.create(
+        account=endpoint.account, endpoint=endpoint, event_id=event_id, event_type="lead.created", payload="{}",
+        status=status, attempt_count=attempt_count,
+    )
+    if attempt_count:
+        DeliveryAttempt.objects.create(
+            delivery=delivery, number=1, started_at=timezone.now() - timedelta(minutes=minutes_ago), status_code=500,
+            duration_ms=5,
+        )
+    return delivery
+
+
+def test_each_endpoint_lists_its_own_latest_attempts_newest_first(owner_client, account, saved):
+    other = WebhookEndpoint.objects.create(account=account, url=URL + "/other", events=["lead.created"])
+    for n in range(25):
+        attempt_on(saved, f"evt_saved_{n}", minutes_ago=n)
+    attempt_on(other, "evt_other", minutes_ago=1)
+    page = owner_client.get(PAGE).content.decode()
+    saved_table = page.split(f'id="{saved.pk}"')[1].split('<table class="deliveries">')[1].split("</table>")[0]
+    shown = re.findall(r"evt_saved_\d+", saved_table)
+    assert shown == [f"evt_saved_{n}" for n in range(20)]  # the newest 20 of 25
+    assert "evt_other" not in saved_table
+
+
+def test_the_page_runs_the_same_queries_however_many_endpoints_and_deliveries(
+    owner_client, account, saved, django_assert_max_num_queries
+):
+    attempt_on(saved, "evt_first", minutes_ago=1)
+    attempt_on(saved, "evt_waiting", minutes_ago=0, status="pending", attempt_count=0)
+    with django_assert_max_num_queries(50) as few:
+        owner_client.get(PAGE)
+    for n in range(10):
+        endpoint = WebhookEndpoint.objects.create(account=account, url=f"{URL}/{n}", events=["lead.created"])
+        for m in range(3):
+            attempt_on(endpoint, f"evt_{n}_{m}", minutes_ago=m)
+        attempt_on(endpoint, f"evt_{n}_waiting", minutes_ago=0, status="pending", attempt_count=0)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = owner_client.get(PAGE).content.decode()
+    assert "evt_9_2" in page and "evt_9_waiting" in page
+
+
 def test_resend_makes_a_new_attempt_of_that_delivery(owner_client, account, receiver, run_jobs):
     endpoint = WebhookEndpoint.objects.create(account=account, url=receiver.url(), events=["lead.created"])
     assert owner_client.post(action(endpoint, "test")).status_code == 302
