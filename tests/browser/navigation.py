@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 def open_menu(page):
     """On a phone, open the Menu (the main navigation and the user's links); elsewhere nothing."""
+    page.wait_for_load_state()  # menu.js has run: the Menu button shows only then, on a phone
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
         menu.click()
