@@ -114,7 +114,7 @@ def test_an_owner_adds_a_text_source(alice_client, chatbot):
     source = Source.objects.get(chatbot=chatbot)
     assert (source.type, source.title, source.content, source.status) == ("text", "Shipping", "We ship in 3 days.", "ready")
     row = alice_client.get(page(chatbot)).content.decode().split(f'data-source-id="{source.pk}"')[1].split("</tr>")[0]
-    assert "Shipping" in row and "Ready" in row and '<td>18</td>' in row
+    assert "Shipping" in row and "Ready" in row and '<td class="source-characters">18</td>' in row
 
 
 def test_an_owner_adds_a_question_and_answer(alice_client, chatbot):
@@ -302,6 +302,16 @@ def test_the_chatbot_page_runs_a_constant_number_of_queries_however_many_sources
         assert len(listed(alice_client.get(page(chatbot)))) == 50
     with django_assert_max_num_queries(len(few.captured_queries) + 1):  # the page mark's own lookup
         assert len(listed(alice_client.get(f"{page(chatbot)}?older_than={sources[100].pk}"))) == 50
+
+
+def test_the_page_loads_its_status_script_from_a_file_and_marks_each_rows_status(alice_client, chatbot):
+    pending = Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url="https://example.com/faq")
+    html = alice_client.get(page(chatbot)).content.decode()
+    assert '<script src="/static/js/source-status.js" defer></script>' in html
+    assert f'<table class="sources" data-status-url="{page(chatbot)}sources/status/">' in html
+    assert f'<tr data-source-id="{pending.pk}" data-status="pending">' in html
+    assert '<p class="visually-hidden" aria-live="polite" id="source-status-news"></p>' in html
+    assert 'aria-label="Delete the source https://example.com/faq"' in html
 
 
 def test_the_pages_need_a_login(chatbot):
