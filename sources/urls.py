@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("", views.add_source, name="add_source"),
+    path("status/", views.source_status, name="source_status"),
     path("<str:source_id>/delete/", views.delete_source, name="delete_source"),
 ]

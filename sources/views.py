@@ -1,9 +1,11 @@
 """A chatbot's sources in the browser: Add source (Text, Q&A, URL) and delete, on the chatbot
-page that chatbots/views.py renders."""
+page that chatbots/views.py renders, and the status of its sources as JSON for that page's
+script (static/js/source-status.js), which shows a URL source turning ready without a reload."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -11,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
-from chatbots.views import account_chatbot_or_404, render_chatbot_page
+from chatbots.views import SOURCES_PAGE_SIZE, account_chatbot_or_404, render_chatbot_page
 
 from .forms import SOURCE_FORMS
 from .models import Source
@@ -56,3 +58,30 @@ def delete_source(request, chatbot_id, source_id):
     source.delete()
     messages.success(request, f"Deleted the source {source}: {chatbot.name} no longer answers from it.")
     return redirect("chatbot", chatbot.pk)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def source_status(request, chatbot_id):
+    """The status of the sources `?id=` names (at most a page's worth; without any, the newest
+    page's), with what the table shows of it. Members may read it: the page shows them the same."""
+    membership = current_membership_or_404(request)
+    chatbot = account_chatbot_or_404(membership, chatbot_id)
+    sources = Source.objects.for_account(membership.account).filter(chatbot=chatbot)
+    if ids := request.GET.getlist("id")[:SOURCES_PAGE_SIZE]:
+        sources = sources.filter(pk__in=[source_id for source_id in map(public_id_or_none, ids) if source_id])
+    sources = sources.only("id", "title", "url", "status", "error", "character_count", "created_at")
+    response = JsonResponse({"sources": [
+        {
+            "id": source.pk,
+            "name": str(source),
+            "status": source.status,
+            "status_display": source.get_status_display(),
+            "error": source.error,
+            "characters": source.character_count,
+        }
+        for source in sources.order_by("-created_at", "-id")[:SOURCES_PAGE_SIZE]
+    ]})
+    # Polled every two seconds: every answer must be fresh, and none is worth keeping.
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,10 +1,13 @@
 """Chatbots and their sources in the browser: the list, Create chatbot, the chatbot page
 (settings, pause, delete) and its sources (add Text, Q&A, URL; delete)."""
 
+import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import Plan
 from chatbots.models import Chatbot
@@ -111,7 +114,7 @@ def test_an_owner_adds_a_text_source(alice_client, chatbot):
     source = Source.objects.get(chatbot=chatbot)
     assert (source.type, source.title, source.content, source.status) == ("text", "Shipping", "We ship in 3 days.", "ready")
     row = alice_client.get(page(chatbot)).content.decode().split(f'data-source-id="{source.pk}"')[1].split("</tr>")[0]
-    assert "Shipping" in row and "Ready" in row and "<td>18</td>" in row
+    assert "Shipping" in row and "Ready" in row and '<td class="source-characters">18</td>' in row
 
 
 def test_an_owner_adds_a_question_and_answer(alice_client, chatbot):
@@ -235,6 +238,80 @@ def test_the_list_pages_run_a_constant_number_of_queries(alice_client, account, 
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert alice_client.get(LIST).content.decode().count("<tr data-chatbot-id") == 8
         assert alice_client.get(page(first)).content.decode().count("<tr data-source-id") == 10
+
+
+def make_sources(chatbot, count, *, same_second=1):
+    """`count` ready text sources, newest last, `same_second` of them created in each second."""
+    start = timezone.now() - timedelta(days=1)
+    return [
+        make_text_source(chatbot, title=f"Source {i}", created_at=start + timedelta(seconds=i // same_second))
+        for i in range(count)
+    ]
+
+
+def listed(response):
+    """The titles of the sources a chatbot page lists, in order."""
+    return re.findall(r'<tr data-source-id="[^"]+"[^>]*>\s*<td>([^<]+)</td>', response.content.decode())
+
+
+def older_link(response):
+    found = re.search(r'<a href="([^"]+)">Older sources</a>', response.content.decode())
+    return found and found[1]
+
+
+def test_older_sources_come_a_page_at_a_time_newest_first(alice_client, chatbot):
+    make_sources(chatbot, 60)
+    first = alice_client.get(page(chatbot))
+    assert listed(first) == [f"Source {i}" for i in range(59, 9, -1)]
+    assert older_link(first).startswith(f"{page(chatbot)}?older_than=src_")
+    second = alice_client.get(older_link(first))
+    assert listed(second) == [f"Source {i}" for i in range(9, -1, -1)]
+    assert older_link(second) is None
+
+
+def test_sources_added_in_the_same_instant_are_each_listed_once_across_pages(alice_client, chatbot):
+    make_sources(chatbot, 60, same_second=4)
+    first = alice_client.get(page(chatbot))
+    second = alice_client.get(older_link(first))
+    assert len(listed(first)) == 50 and len(listed(second)) == 10
+    assert sorted(listed(first) + listed(second)) == sorted(f"Source {i}" for i in range(60))
+
+
+def test_the_knowledge_used_is_the_whole_accounts_on_every_page(alice_client, chatbot):
+    make_sources(chatbot, 60)
+    second = alice_client.get(older_link(alice_client.get(page(chatbot)))).content.decode()
+    assert "<strong>1080</strong> of 5000000 characters used" in second and "Support bot: 1080)" in second
+
+
+@pytest.mark.parametrize("older_than", ["%00", "src_00000000000000000000", "x" * 41])
+def test_an_unknown_or_malformed_page_mark_shows_the_newest_page(alice_client, chatbot, older_than):
+    make_sources(chatbot, 3)
+    alice_client.raise_request_exception = False
+    response = alice_client.get(f"{page(chatbot)}?older_than={older_than}")
+    assert response.status_code == 200 and listed(response) == ["Source 2", "Source 1", "Source 0"]
+
+
+def test_the_chatbot_page_runs_a_constant_number_of_queries_however_many_sources(
+    alice_client, chatbot, django_assert_max_num_queries
+):
+    make_sources(chatbot, 3)
+    with django_assert_max_num_queries(12) as few:
+        alice_client.get(page(chatbot))
+    sources = make_sources(chatbot, 200)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(listed(alice_client.get(page(chatbot)))) == 50
+    with django_assert_max_num_queries(len(few.captured_queries) + 1):  # the page mark's own lookup
+        assert len(listed(alice_client.get(f"{page(chatbot)}?older_than={sources[100].pk}"))) == 50
+
+
+def test_the_page_loads_its_status_script_from_a_file_and_marks_each_rows_status(alice_client, chatbot):
+    pending = Source.objects.create(account=chatbot.account, chatbot=chatbot, type="url", url="https://example.com/faq")
+    html = alice_client.get(page(chatbot)).content.decode()
+    assert '<script src="/static/js/source-status.js" defer></script>' in html
+    assert f'<table class="sources" data-status-url="{page(chatbot)}sources/status/">' in html
+    assert f'<tr data-source-id="{pending.pk}" data-status="pending">' in html
+    assert '<p class="visually-hidden" aria-live="polite" id="source-status-news"></p>' in html
+    assert 'aria-label="Delete the source https://example.com/faq"' in html
 
 
 def test_the_pages_need_a_login(chatbot):
