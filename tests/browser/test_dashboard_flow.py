@@ -190,3 +190,131 @@ def test_the_copied_snippet_works_pasted_into_another_sites_page(page, owner, cu
     assert response.headers["content-type"].startswith("text/csv")
     assert_exported(list(csv.DictReader(io.StringIO(response.text()))), "Erin Visitor", "erin@example.org", "Help desk")
     assert Lead.objects.get(email="erin@example.org").conversation.channel == "widget"
+
+
+# With the keyboard alone: Tab to a control, then type, Enter or Space; nothing is clicked.
+
+FOCUSED = """element => {
+    let active = document.activeElement;  // the widget's controls are inside its shadow root
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    return active === element;
+}"""
+
+FOCUS_RING = """() => {
+    let active = document.activeElement;
+    while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+    const style = getComputedStyle(active);
+    return {style: style.outlineStyle, width: parseFloat(style.outlineWidth), box: style.boxShadow};
+}"""
+
+
+def tab_to(page, target, *, backwards=False, limit=60):
+    """Press Tab (Shift+Tab backwards) until `target` has the focus; fail if it never gets it."""
+    element = target.element_handle()  # found once: a role query per key press is slow
+    for _ in range(limit):
+        if element.evaluate(FOCUSED):
+            return
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+    pytest.fail(f"{limit} presses of {'Shift+' if backwards else ''}Tab never reached {target}")
+
+
+def press_and_load(page, key="Enter"):
+    with page.expect_navigation():
+        page.keyboard.press(key)
+
+
+def assert_focus_is_visible(page):
+    ring = page.evaluate(FOCUS_RING)
+    assert ring["style"] != "none" and ring["width"] >= 2, ring
+
+
+def main_link(page, name):
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
+
+
+def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
+    page.set_viewport_size(LAPTOP)
+    page.goto("/accounts/login/")
+    expect(page.get_by_label("Email")).to_be_focused()  # the login form's one job: it starts there
+    page.keyboard.type("alice@example.com")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    press_and_load(page)
+
+    # The first Tab on a page shows the skip link; Enter on it lands in the content.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert_focus_is_visible(page)
+    tab_to(page, main_link(page, "Chatbots"))
+    assert_focus_is_visible(page)
+    press_and_load(page)
+
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Name")).to_be_focused()
+    assert_focus_is_visible(page)
+    page.keyboard.type("Help desk")
+    press_and_load(page)  # Enter in the only field submits Create chatbot
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Help desk")
+
+    text_form = page.get_by_role("form", name="Text")
+    tab_to(page, text_form.get_by_label("Title"))
+    page.keyboard.type("Opening hours")
+    page.keyboard.press("Tab")
+    expect(text_form.get_by_label("Text")).to_be_focused()
+    page.keyboard.type(f"Opening hours\n\n{HOURS}")
+    page.keyboard.press("Tab")
+    expect(text_form.get_by_role("button", name="Add text")).to_be_focused()
+    assert_focus_is_visible(page)
+    press_and_load(page)
+    expect(source_row(page, "Opening hours")).to_contain_text("Ready")
+
+    tab_to(page, main_link(page, "Install"), backwards=True)
+    press_and_load(page)
+    tab_to(page, page.get_by_role("button", name="Copy the snippet for Help desk"))
+    assert_focus_is_visible(page)
+    page.keyboard.press("Space")
+    expect_copied(page, "Help desk")
+    assert page.evaluate("navigator.clipboard.readText()") == page.get_by_label("Embed snippet").input_value()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Preview Help desk")).to_be_focused()
+    press_and_load(page)
+
+    tab_to(page, page.get_by_role("button", name="Open chat"))
+    assert_focus_is_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Message")).to_be_focused()
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log")).to_contain_text(HOURS)
+    tab_to(page, page.get_by_role("button", name="Leave your details"))
+    page.keyboard.press("Enter")
+    tab_to(page, page.get_by_label("Name"))
+    page.keyboard.type("Dana Visitor")
+    tab_to(page, page.get_by_label("Email"))
+    page.keyboard.type("dana@example.org")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log")).to_contain_text("Thanks! We'll be in touch soon.")
+
+    tab_to(page, main_link(page, "Leads"), backwards=True)
+    press_and_load(page)
+    tab_to(page, page.get_by_label("Search"))
+    page.keyboard.type("dana@example.org")
+    press_and_load(page)
+    expect(lead_row(page, "dana@example.org")).to_contain_text("Dana Visitor")
+    tab_to(page, page.get_by_role("link", name="Export CSV"))
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert_exported(exported_rows(download.value), "Dana Visitor", "dana@example.org", "Help desk")
+
+    tab_to(page, main_link(page, "Conversations"), backwards=True)
+    press_and_load(page)
+    tab_to(page, page.get_by_role("link", name=re.compile("^Transcript of the conversation")))
+    press_and_load(page)
+    expect(page.locator("main")).to_contain_text(QUESTION)
+    expect(page.locator("main")).to_contain_text(HOURS)
