@@ -4,11 +4,19 @@ on a phone, where the main navigation folds behind it."""
 from playwright.sync_api import expect
 
 
+FOLDS_AT = 760  # px: pivra.css folds the navigation behind Menu at this width and below
+
+
 def open_menu(page):
-    """On a phone, open the Menu (the main navigation and the user's links); elsewhere nothing."""
-    page.wait_for_load_state()  # menu.js has run: the Menu button shows only then, on a phone
+    """On a phone, open the Menu (the main navigation and the user's links); elsewhere nothing.
+
+    Decided by the screen's width, not by whether Menu shows yet: menu.js shows it once the page
+    has loaded, and a page caught before that would be left with its navigation folded."""
+    if page.viewport_size["width"] > FOLDS_AT:
+        return
     menu = page.get_by_role("button", name="Menu")
-    if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
+    expect(menu).to_be_visible()
+    if menu.get_attribute("aria-expanded") == "false":
         menu.click()
 
 
