@@ -4,7 +4,8 @@ and dates, and each one's transcript with the sources its answers cited and the 
 from datetime import datetime, time, timezone as dt_timezone
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
 
-from .models import Chatbot, Conversation
+from .models import Chatbot, Conversation, Message
 
 PAGE_SIZE = 50
 
@@ -30,7 +31,17 @@ def _date(value):
 @require_http_methods(["GET", "HEAD"])
 def conversations_page(request):
     account = current_membership_or_404(request).account
-    conversations = Conversation.objects.for_account(account).select_related("chatbot").order_by("-started_at", "-id")
+    first_question = (
+        Message.objects.filter(conversation=OuterRef("pk"), role=Message.Role.USER).order_by("created_at", "id").values("content")[:1]
+    )
+    conversations = (
+        Conversation.objects.for_account(account)
+        .select_related("chatbot")
+        # What tells one conversation from another, in the table and in its link's name.
+        .annotate(first_question=Substr(Subquery(first_question), 1, 80))
+        .prefetch_related("leads")  # the reverse relation: leads sit above chatbots
+        .order_by("-started_at", "-id")
+    )
     filters = {name: request.GET.get(name, "") for name in ("chatbot", "from", "to")}
     if chatbot_id := public_id_or_none(filters["chatbot"]):
         conversations = conversations.filter(chatbot_id=chatbot_id)

@@ -37,6 +37,18 @@ def test_the_list_shows_the_accounts_conversations_newest_first_and_no_one_elses
     assert theirs.pk not in html
 
 
+def test_each_row_shows_the_first_question_and_the_lead_which_also_name_its_link(alice_client, account, conversations):
+    shipping, tents = conversations
+    Lead.objects.create(account=account, chatbot=shipping.chatbot, conversation=shipping, name="Maria Rossi", email="maria@example.com")
+    html = rows(alice_client.get(PAGE))
+    shipping_row = html.split(f'data-conversation-id="{shipping.pk}"')[1].split("</tr>")[0]
+    assert '<td class="first-question">How long does shipping take?</td>' in shipping_row
+    assert "<td>Maria Rossi</td>" in shipping_row
+    assert 'aria-label="2026-11-02 09:00 UTC, transcript with Maria Rossi, “How long does shipping take?”"' in shipping_row
+    tents_row = html.split(f'data-conversation-id="{tents.pk}"')[1].split("</tr>")[0]
+    assert 'UTC, transcript, “Which tent for winter?”"' in tents_row and "<td>—</td>" in tents_row
+
+
 @pytest.mark.parametrize("params, expected", [({"from": "2026-11-03"}, "tents"), ({"to": "2026-11-02"}, "shipping")])
 def test_filters_by_date(alice_client, conversations, params, expected):
     shipping, tents = conversations
