@@ -32,7 +32,7 @@ ALREADY_SENT = (
 )
 
 # Showing a new key answers a POST, yet Reload and Back → Forward must not send that POST again.
-# Two parts, both plain: static/js/shown-once.js turns the page's history entry into a GET of
+# Two parts, both plain: static/js/no-resubmit.js turns the page's history entry into a GET of
 # Settings → Security (history.replaceState), and every Create and Roll form carries a one-time
 # token (form_token), stored on the key it made, so a form sent twice anyway (no JavaScript, a
 # double click) finds that key and answers with the page instead of a second key or an error.

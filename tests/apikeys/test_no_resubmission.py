@@ -83,7 +83,7 @@ def test_a_missing_or_malformed_token_is_ignored_not_an_error(alice_client, acco
 def test_the_page_that_shows_a_key_asks_to_become_a_plain_get_of_the_security_page(alice_client):
     html = alice_client.post(SECURITY, create_form(alice_client)).content.decode()
     assert f'data-history-url="{SECURITY}"' in html
-    assert re.search(r'<script src="/static/js/shown-once[^"]*\.js" defer></script>', html)
+    assert re.search(r'<script src="/static/js/no-resubmit[^"]*\.js" defer></script>', html)
 
 
 def test_the_create_form_posts_to_the_security_page_even_from_the_roll_response(alice_client, key_pair):
