@@ -120,6 +120,8 @@ def security(request):
         form.add_error(None, f"API keys need the Starter plan or above; this account is on {account.plan.name}.")
         return _render_security(request, membership, form, status=403)
     if not form.is_valid():
+        if _already_sent(account, token):  # sent twice at once: the other send made the key meanwhile
+            return _sent_again(request)
         return _render_security(request, membership, form, status=400)
     try:
         api_key, raw_key = ApiKey.objects.create_key(
