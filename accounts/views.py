@@ -1,4 +1,5 @@
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import throttling, two_factor
 from .context import current_membership, current_membership_or_404
 from .forms import ChangePasswordForm, CodeForm, EmailAuthenticationForm, NewPasswordForm, TurnOffTwoFactorForm
-from .models import Account, Membership, User
+from .models import Account, Membership, Plan, User
 
 
 class LoginView(auth_views.LoginView):
@@ -191,3 +192,18 @@ def require_two_factor(request):
     else:
         messages.success(request, "Two-factor authentication is no longer required.")
     return redirect("security")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def plans(request):
+    """Settings → Plans: every plan's limits, the account's own marked. Changing plan is done by
+    Pivra's staff (the admin) when an owner asks: there is no payment in Pivra itself."""
+    membership = current_membership_or_404(request)
+    context = {
+        "plans": Plan.objects.all(),
+        "current_plan": membership.account.plan,
+        "can_change_plan": membership.role == Membership.Role.OWNER,
+        "sales_email": settings.PIVRA_SALES_EMAIL,
+    }
+    return render(request, "accounts/plans.html", context)

@@ -30,8 +30,9 @@ class ApiKeyQuerySet(AccountScopedQuerySet):
 
 class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
     def create_key(self, *, account, label, created_by=None, ip_address=None, expires_at=None,
-                   access="full", resource_levels=None, allowed_ips=(), requests_per_minute=None):
-        """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored."""
+                   access="full", resource_levels=None, allowed_ips=(), requests_per_minute=None, form_token=None):
+        """Create a key and its audit event; return (api_key, raw_key). The raw key is never stored.
+        `form_token`: the one-time token of the page form that asked for it (see ApiKey.form_token)."""
         raw_key = crypto.generate_secret_key()
         with transaction.atomic():
             api_key = self.create(
@@ -46,6 +47,7 @@ class ApiKeyManager(models.Manager.from_queryset(ApiKeyQuerySet)):
                 resource_levels=resource_levels or {},
                 allowed_ips=list(allowed_ips),
                 requests_per_minute=requests_per_minute,
+                form_token=form_token or None,
             )
             api_key.record_event(AuditEvent.Action.API_KEY_CREATED, by=created_by, ip_address=ip_address)
         return api_key, raw_key
@@ -92,6 +94,11 @@ class ApiKey(models.Model):
     reminded_7_days_at = models.DateTimeField(null=True, blank=True)
     reminded_1_day_at = models.DateTimeField(null=True, blank=True)
     replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The one-time token of the Settings → Security form (Create or Roll) that made the key, unique
+    # in the account: the same form sent again (a reload without JavaScript, a double click) finds
+    # its key instead of making a second one. In the database, not the session, so that two
+    # concurrent sends on two workers still make one key. Empty for keys made elsewhere.
+    form_token = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = ApiKeyManager()
 
@@ -105,7 +112,8 @@ class ApiKey(models.Model):
                 fields=["account", "label"],
                 condition=Q(revoked_at__isnull=True, rolled_at__isnull=True),
                 name="apikey_unique_current_label",
-            )
+            ),
+            models.UniqueConstraint(fields=["account", "form_token"], name="apikey_unique_form_token"),
         ]
 
     def __str__(self):
@@ -153,7 +161,7 @@ class ApiKey(models.Model):
         level = self.resource_levels.get(resource, self.Level.NONE)
         return level == self.Level.WRITE or (level == self.Level.READ and not write)
 
-    def roll(self, *, stops_in, by=None, ip_address=None):
+    def roll(self, *, stops_in, by=None, ip_address=None, form_token=None):
         """Replace the key by a new one with the same label and settings; this one stops working
         after `stops_in` (a timedelta; zero revokes it now). Returns (new_key, raw_key), or raises
         RollRefused if this key is revoked, expired or already being replaced."""
@@ -181,7 +189,7 @@ class ApiKey(models.Model):
                 account=old.account, label=old.label, created_by=by, ip_address=ip_address,
                 expires_at=now + lifetime if lifetime else None, access=old.access,
                 resource_levels=old.resource_levels, allowed_ips=old.allowed_ips,
-                requests_per_minute=old.requests_per_minute,
+                requests_per_minute=old.requests_per_minute, form_token=form_token,
             )
             ApiKey.objects.filter(pk=old.pk).update(replaced_by=new_key)
             self.refresh_from_db()

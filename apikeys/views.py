@@ -1,8 +1,14 @@
+import re
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
+from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -10,23 +16,82 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import two_factor
 from accounts.context import client_ip, current_membership_or_404
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Plan
 from accounts.reauth import managers_only
+from api.fields import public_id_or_none
 
 from .forms import CreateApiKeyForm, KeySettingsForm, RollApiKeyForm
 from .models import ApiKey, RollRefused
 
 RECENT_EVENTS = 20
+PAGE_SIZE = 50
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+ALREADY_SENT = (
+    "That form was sent again, so nothing new was made: its key is listed below. A key is shown only "
+    "once: if you did not copy it, roll it or create another."
+)
+
+# Showing a new key answers a POST, yet Reload and Back → Forward must not send that POST again.
+# Two parts, both plain: static/js/no-resubmit.js turns the page's history entry into a GET of
+# Settings → Security (history.replaceState), and every Create and Roll form carries a one-time
+# token (form_token), stored on the key it made, so a form sent twice anyway (no JavaScript, a
+# double click) finds that key and answers with the page instead of a second key or an error.
+
+
+def _new_form_token():
+    return secrets.token_urlsafe(16)
+
+
+def _form_token(request):
+    token = request.POST.get("form_token", "")
+    return token if FORM_TOKEN.fullmatch(token) else None
+
+
+def _already_sent(account, token):
+    """Whether a key was already made by the form with this token."""
+    return token is not None and ApiKey.objects.for_account(account).filter(form_token=token).exists()
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303  # the browser follows with a GET, and that GET is what Reload repeats
+
+
+def _sent_again(request):
+    messages.info(request, ALREADY_SENT)
+    return HttpResponseSeeOther(reverse("security"))
+
+
+def _keyset_page(keys, older_than, *, section):
+    """`section`'s PAGE_SIZE keys older than the key `older_than` (an id from `keys`, the account's),
+    newest first, and the id the next page starts after (None on the last page). Keyset, not
+    OFFSET: the same two queries at most on the thousandth page as on the first."""
+    older_than = public_id_or_none(older_than)
+    if older_than and (last := keys.filter(pk=older_than).values("created_at", "id").first()):
+        section = section.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], id__lt=last["id"]))
+    page = list(section.order_by("-created_at", "-id")[: PAGE_SIZE + 1])
+    return page[:PAGE_SIZE], page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
 
 
 def _render_security(request, membership, form, new_key=None, status=200):
     account = membership.account
+    keys = ApiKey.objects.for_account(account).select_related("created_by", "replaced_by")
+    # Revoked keys are listed apart, below the keys that work, each list paged on its own.
+    api_keys, older_than = _keyset_page(keys, request.GET.get("older_than"), section=keys.active())
+    revoked_keys, revoked_older_than = _keyset_page(
+        keys, request.GET.get("revoked_older_than"), section=keys.filter(revoked_at__isnull=False)
+    )
     context = {
         "form": form,
+        "form_token": _new_form_token(),
         "new_key": new_key,
         "can_manage": membership.can_manage_keys,
         "plan_allows_keys": account.plan.api_keys_allowed,
-        "api_keys": ApiKey.objects.for_account(account).select_related("created_by", "replaced_by"),
+        # What the Free plan is told to upgrade to: the first plan with API keys.
+        "keys_plan": None if account.plan.api_keys_allowed else Plan.objects.filter(api_keys_allowed=True).first(),
+        "api_keys": api_keys,
+        "older_than": older_than,
+        "revoked_keys": revoked_keys,
+        "revoked_older_than": revoked_older_than,
         "audit_events": AuditEvent.objects.for_account(account)[:RECENT_EVENTS],
         "two_factor_on": two_factor.is_on(request.user),
     }
@@ -47,11 +112,16 @@ def security(request):
     if request.method != "POST":
         return _render_security(request, membership, CreateApiKeyForm(account=account))
 
+    token = _form_token(request)
+    if _already_sent(account, token):
+        return _sent_again(request)
     form = CreateApiKeyForm(request.POST, account=account)
     if not account.plan.api_keys_allowed:
         form.add_error(None, f"API keys need the Starter plan or above; this account is on {account.plan.name}.")
         return _render_security(request, membership, form, status=403)
     if not form.is_valid():
+        if _already_sent(account, token):  # sent twice at once: the other send made the key meanwhile
+            return _sent_again(request)
         return _render_security(request, membership, form, status=400)
     try:
         api_key, raw_key = ApiKey.objects.create_key(
@@ -60,9 +130,12 @@ def security(request):
             created_by=request.user,
             ip_address=client_ip(request),
             expires_at=form.cleaned_data["expires_at"],
+            form_token=token,
             **form.key_settings(),
         )
-    except IntegrityError:  # a concurrent request took the same label
+    except IntegrityError:  # a concurrent request: the same form sent twice, or another with the same label
+        if _already_sent(account, token):
+            return _sent_again(request)
         form.add_error("label", "An active key already has this label. Choose another label.")
         return _render_security(request, membership, form, status=400)
     # The key is shown in this response only: never in a redirect, the session or a message.
@@ -120,19 +193,29 @@ def roll(request, key_id):
     if not membership.can_manage_keys:
         raise PermissionDenied("Only owners and admins can roll API keys.")
     api_key = get_object_or_404(ApiKey.objects.for_account(membership.account), pk=key_id)
+    token = _form_token(request) if request.method == "POST" else None
+    if _already_sent(membership.account, token):
+        return _sent_again(request)
     form = RollApiKeyForm(request.POST if request.method == "POST" else None)
+
+    def page(status):
+        context = {"api_key": api_key, "form": form, "form_token": _new_form_token()}
+        return render(request, "apikeys/roll_key.html", context, status=status)
+
     if request.method != "POST" or not form.is_valid():
-        return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=200 if request.method != "POST" else 400)
+        return page(200 if request.method != "POST" else 400)
     if not membership.account.plan.api_keys_allowed:
         form.add_error(None, "API keys need the Starter plan or above.")
-        return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=403)
+        return page(403)
     try:
         new_key, raw_key = api_key.roll(
-            stops_in=form.cleaned_data["stops_in"], by=request.user, ip_address=client_ip(request)
+            stops_in=form.cleaned_data["stops_in"], by=request.user, ip_address=client_ip(request), form_token=token
         )
     except RollRefused as refusal:
+        if _already_sent(membership.account, token):  # a double click: the first send rolled it
+            return _sent_again(request)
         form.add_error(None, str(refusal))
-        return render(request, "apikeys/roll_key.html", {"api_key": api_key, "form": form}, status=409)
+        return page(409)
     # As after Create: the new key is shown in this response only.
     return _render_security(
         request, membership, CreateApiKeyForm(account=membership.account),

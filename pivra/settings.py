@@ -396,6 +396,8 @@ SOURCE_FETCH_MAX_BYTES = env.int("SOURCE_FETCH_MAX_BYTES", default=5 * 1024 * 10
 _email = env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update({name: value for name, value in _email.items() if value is not None})
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pivra <no-reply@pivra.example>")
+# Who changes an account's plan (Settings → Plans says to email them: Pivra takes no payments itself).
+PIVRA_SALES_EMAIL = env.str("PIVRA_SALES_EMAIL", default="sales@pivra.example")
 
 # Logs go to stderr: one JSON object per line in production (observability.logging.JsonFormatter),
 # plain text with DEBUG; LOG_FORMAT (json or plain) overrides. Every line written while a request

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from accounts import views as accounts_views
 from answers.api import ChatViewSet
 from api.views import ApiReferenceView, GettingStartedView
 from apikeys.secret_scanning import SecretScanningView
@@ -57,6 +58,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/security/", include("apikeys.urls")),
     path("settings/webhooks/", include("webhooks.urls")),
+    path("settings/plans/", accounts_views.plans, name="plans"),
     path("chatbots/", include("chatbots.pages_urls")),
     path("chatbots/<str:chatbot_id>/sources/", include("sources.urls")),
     path("install/", include("chatbots.urls")),

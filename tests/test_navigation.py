@@ -24,6 +24,7 @@ def main_nav(html):
         ("/install/", "Install"),
         ("/settings/security/", "Settings"),
         ("/settings/webhooks/", "Settings"),
+        ("/settings/plans/", "Settings"),
         ("/accounts/password/change/", None),
     ],
 )
@@ -49,6 +50,13 @@ def test_the_login_page_has_no_navigation(client, db):
 def test_settings_pages_show_their_own_navigation(alice_client):
     html = alice_client.get("/settings/webhooks/").content.decode()
     settings_nav = html.split('<nav class="subnav" aria-label="Settings">')[1].split("</nav>")[0]
-    assert re.findall(r">([^<]+)</a>", settings_nav) == ["Security", "Webhooks"]
+    assert re.findall(r">([^<]+)</a>", settings_nav) == ["Security", "Webhooks", "Plans"]
     assert 'href="/settings/webhooks/" aria-current="page">Webhooks</a>' in settings_nav
     assert 'aria-label="Settings"' not in alice_client.get("/leads/").content.decode()
+
+
+def test_members_settings_navigation_has_security_and_plans(bob_client):
+    html = bob_client.get("/settings/plans/").content.decode()
+    settings_nav = html.split('<nav class="subnav" aria-label="Settings">')[1].split("</nav>")[0]
+    assert re.findall(r">([^<]+)</a>", settings_nav) == ["Security", "Plans"]
+    assert 'href="/settings/plans/" aria-current="page">Plans</a>' in settings_nav

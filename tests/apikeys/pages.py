@@ -33,15 +33,16 @@ def use(raw_key):
 
 
 class _KeysTable(HTMLParser):
-    """Reads the keys table (`table.keys`) into one {column: text} dict a row."""
+    """Reads the keys tables (`table.keys`: the working keys, then the revoked ones) into one
+    {column: text} dict a row."""
 
     def __init__(self):
         super().__init__()
         self.in_table, self.columns, self.rows, self.cell = False, [], [], None
 
     def handle_starttag(self, tag, attrs):
-        if tag == "table" and ("class", "keys") in attrs:
-            self.in_table = True
+        if tag == "table" and "keys" in dict(attrs).get("class", "").split():
+            self.in_table, self.columns = True, []
         elif self.in_table and tag == "tr":
             self.row = []
         elif self.in_table and tag in ("th", "td"):
@@ -67,7 +68,7 @@ class _KeysTable(HTMLParser):
 
 
 def keys_table(response_or_page):
-    """The keys table's rows, each a {column heading: cell text} dict."""
+    """The keys tables' rows, each a {column heading: cell text} dict."""
     page = response_or_page if isinstance(response_or_page, str) else response_or_page.content.decode()
     parser = _KeysTable()
     parser.feed(page)

@@ -62,3 +62,34 @@ def test_an_owner_creates_a_restricted_expiring_key_and_rolls_it(page, live_serv
     assert ApiKey.objects.get(last_four=new_key[-4:], rolled_at__isnull=True).resource_levels == {
         "leads": "read", "usage": "read",
     }
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 800}], ids=["phone", "desktop"])
+def test_reloading_or_going_back_and_forward_after_a_roll_never_rolls_again(page, viewport):
+    page.set_viewport_size(viewport)
+    account = make_account("Alice Co", plan="starter")
+    alice = make_member(account, "alice@example.com", Membership.Role.OWNER)
+    ApiKey.objects.create_key(account=account, label="CRM sync", created_by=alice)
+    log_in(page, "alice@example.com")
+    open_security(page)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+
+    key_row(page, "CRM sync").get_by_role("link", name="Roll").click()
+    page.get_by_label("7 days").check()
+    page.get_by_role("button", name="Roll key").click()
+    confirm_password(page)
+    page.get_by_role("button", name="Confirm").click()
+    new_key = page.get_by_label("New API key").input_value()
+    sent = len(posts)
+
+    for move in (page.reload, page.go_back, page.go_forward, page.reload):
+        move()
+        expect(page.get_by_role("heading", name=re.compile(r"^(API Keys|Roll “CRM sync”)$"))).to_be_visible()
+        expect(page.get_by_label("New API key")).to_have_count(0)
+        expect(page.locator(".errors")).to_have_count(0)
+        assert new_key not in page.content()
+    expect(page).to_have_url(re.compile(r"/settings/security/$"))
+    expect(key_row(page, "CRM sync")).to_have_count(2)  # the old key, still working, and the new one
+    assert len(posts) == sent
+    assert ApiKey.objects.filter(account=account).count() == 2
