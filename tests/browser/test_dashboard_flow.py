@@ -131,7 +131,7 @@ def see_conversation(page, chatbot_name, *texts):
     open_section(page, "Conversations")
     row = page.locator("table.conversations tbody tr").filter(has_text=chatbot_name)
     expect(row).to_have_count(1)
-    row.get_by_role("link", name=re.compile("^Transcript of the conversation")).click()
+    row.get_by_role("link", name=re.compile(r"UTC, transcript")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Conversation with {chatbot_name}")
     for text in texts:
         expect(page.locator("main")).to_contain_text(text)
@@ -314,7 +314,7 @@ def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
 
     tab_to(page, main_link(page, "Conversations"), backwards=True)
     press_and_load(page)
-    tab_to(page, page.get_by_role("link", name=re.compile("^Transcript of the conversation")))
+    tab_to(page, page.get_by_role("link", name=re.compile(r"UTC, transcript")))
     press_and_load(page)
     expect(page.locator("main")).to_contain_text(QUESTION)
     expect(page.locator("main")).to_contain_text(HOURS)

@@ -235,7 +235,7 @@ def test_each_endpoint_lists_its_own_latest_attempts_newest_first(owner_client, 
     attempt_on(other, "evt_other", minutes_ago=1)
     page = owner_client.get(PAGE).content.decode()
     saved_table = page.split(f'id="{saved.pk}"')[1].split('<table class="deliveries">')[1].split("</table>")[0]
-    shown = re.findall(r"evt_saved_\d+", saved_table)
+    shown = list(dict.fromkeys(re.findall(r"evt_saved_\d+", saved_table)))  # each also names its Resend
     assert shown == [f"evt_saved_{n}" for n in range(20)]  # the newest 20 of 25
     assert "evt_other" not in saved_table
 
