@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.db.models import Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,13 +17,12 @@ from accounts import two_factor
 from accounts.context import client_ip, current_membership_or_404
 from accounts.models import AuditEvent, Plan
 from accounts.reauth import managers_only
-from api.fields import public_id_or_none
+from api.paging import keyset_page
 
 from .forms import CreateApiKeyForm, KeySettingsForm, RollApiKeyForm
 from .models import ApiKey, RollRefused
 
 RECENT_EVENTS = 20
-PAGE_SIZE = 50
 FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 ALREADY_SENT = (
     "That form was sent again, so nothing new was made: its key is listed below. A key is shown only "
@@ -61,24 +59,20 @@ def _sent_again(request):
     return HttpResponseSeeOther(reverse("security"))
 
 
-def _keyset_page(keys, older_than, *, section):
-    """`section`'s PAGE_SIZE keys older than the key `older_than` (an id from `keys`, the account's),
-    newest first, and the id the next page starts after (None on the last page). Keyset, not
-    OFFSET: the same two queries at most on the thousandth page as on the first."""
-    older_than = public_id_or_none(older_than)
-    if older_than and (last := keys.filter(pk=older_than).values("created_at", "id").first()):
-        section = section.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], id__lt=last["id"]))
-    page = list(section.order_by("-created_at", "-id")[: PAGE_SIZE + 1])
-    return page[:PAGE_SIZE], page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+def _with_param(request, name, value):
+    """This page's URL with `name` set to `value`: each table pages on without moving the other."""
+    query = request.GET.copy()
+    query[name] = value
+    return f"{reverse('security')}?{query.urlencode()}"
 
 
 def _render_security(request, membership, form, new_key=None, status=200):
     account = membership.account
     keys = ApiKey.objects.for_account(account).select_related("created_by", "replaced_by")
     # Revoked keys are listed apart, below the keys that work, each list paged on its own.
-    api_keys, older_than = _keyset_page(keys, request.GET.get("older_than"), section=keys.active())
-    revoked_keys, revoked_older_than = _keyset_page(
-        keys, request.GET.get("revoked_older_than"), section=keys.filter(revoked_at__isnull=False)
+    api_keys, older_than = keyset_page(keys.active(), request.GET.get("older_than"))
+    revoked_keys, revoked_older_than = keyset_page(
+        keys.filter(revoked_at__isnull=False), request.GET.get("revoked_older_than")
     )
     context = {
         "form": form,
@@ -89,9 +83,9 @@ def _render_security(request, membership, form, new_key=None, status=200):
         # What the Free plan is told to upgrade to: the first plan with API keys.
         "keys_plan": None if account.plan.api_keys_allowed else Plan.objects.filter(api_keys_allowed=True).first(),
         "api_keys": api_keys,
-        "older_than": older_than,
+        "older_keys_url": older_than and _with_param(request, "older_than", older_than),
         "revoked_keys": revoked_keys,
-        "revoked_older_than": revoked_older_than,
+        "older_revoked_keys_url": revoked_older_than and _with_param(request, "revoked_older_than", revoked_older_than),
         "audit_events": AuditEvent.objects.for_account(account)[:RECENT_EVENTS],
         "two_factor_on": two_factor.is_on(request.user),
     }

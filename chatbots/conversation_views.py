@@ -4,7 +4,7 @@ and dates, and each one's transcript with the sources its answers cited and the 
 from datetime import datetime, time, timezone as dt_timezone
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import render
@@ -13,10 +13,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
+from api.paging import keyset_page
 
 from .models import Chatbot, Conversation, Message
-
-PAGE_SIZE = 50
 
 
 def _date(value):
@@ -49,16 +48,10 @@ def conversations_page(request):
         conversations = conversations.filter(started_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
     if end := _date(filters["to"]):
         conversations = conversations.filter(started_at__lte=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
-    if older_than := public_id_or_none(request.GET.get("older_than")):  # the next page, by keyset (no OFFSET)
-        last = Conversation.objects.for_account(account).filter(pk=older_than).values("started_at", "id").first()
-        if last:
-            conversations = conversations.filter(
-                Q(started_at__lt=last["started_at"]) | Q(started_at=last["started_at"], id__lt=last["id"])
-            )
-    page = list(conversations[: PAGE_SIZE + 1])
+    conversations, older_than = keyset_page(conversations, request.GET.get("older_than"), by="started_at")
     context = {
-        "conversations": page[:PAGE_SIZE],
-        "older_than": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
+        "conversations": conversations,
+        "older_than": older_than,
         "chatbots": Chatbot.objects.for_account(account).order_by("name"),
         "filters": filters,
     }

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -12,6 +11,7 @@ from accounts.context import client_ip, current_membership_or_404
 from accounts.reauth import managers_only
 from accounts.models import AuditEvent
 from api.fields import public_id_or_none
+from api.paging import keyset_page
 from usage import limits
 from usage.report import knowledge_characters_used
 
@@ -19,7 +19,6 @@ from .forms import ChatbotForm, CreateChatbotForm
 from .models import Chatbot
 from .services import create_chatbot
 
-SOURCES_PAGE_SIZE = 50
 
 
 def managers_change(request, membership):
@@ -67,18 +66,13 @@ def render_chatbot_page(request, membership, chatbot, *, form=None, source_forms
     the whole account's and the whole chatbot's, whichever page is shown."""
     account = membership.account
     # The text can be a megabyte per source: the table needs none of it.
-    sources = chatbot.sources.defer("content").order_by("-created_at", "-id")
-    if older_than := public_id_or_none(request.GET.get("older_than")):  # the next page, by keyset (no OFFSET)
-        last = chatbot.sources.filter(pk=older_than).values("created_at", "id").first()
-        if last:
-            sources = sources.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], id__lt=last["id"]))
-    page = list(sources[: SOURCES_PAGE_SIZE + 1])
+    sources, older_than = keyset_page(chatbot.sources.defer("content"), request.GET.get("older_than"))
     context = {
         "chatbot": chatbot,
         "form": form or ChatbotForm(chatbot=chatbot),
         "source_forms": source_forms or {},
-        "sources": page[:SOURCES_PAGE_SIZE],
-        "older_than": page[SOURCES_PAGE_SIZE - 1].pk if len(page) > SOURCES_PAGE_SIZE else None,
+        "sources": sources,
+        "older_than": older_than,
         "knowledge": {
             "used": knowledge_characters_used(account),
             "chatbot": knowledge_characters_used(account, chatbot),

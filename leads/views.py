@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
+from api.paging import keyset_page
 from chatbots.models import Chatbot
 
 from .api import delete_lead
 from .models import Lead
 
-PAGE_SIZE = 50
 CSV_COLUMNS = ["id", "name", "email", "phone", "chatbot", "created_at"]
 # A spreadsheet runs a cell that starts with one of these as a formula: a visitor's "name" must not.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -55,16 +55,10 @@ def _date(value):
 def leads_page(request):
     membership = current_membership_or_404(request)
     account = membership.account
-    leads = matching_leads(account, request.GET)
-    older_than = public_id_or_none(request.GET.get("older_than"))
-    if older_than:  # the next page: leads older than the last one shown (keyset, no OFFSET)
-        last = Lead.objects.for_account(account).filter(pk=older_than).values("created_at", "id").first()
-        if last:
-            leads = leads.filter(Q(created_at__lt=last["created_at"]) | Q(created_at=last["created_at"], id__lt=last["id"]))
-    page = list(leads[: PAGE_SIZE + 1])
+    leads, older_than = keyset_page(matching_leads(account, request.GET), request.GET.get("older_than"))
     context = {
-        "leads": page[:PAGE_SIZE],
-        "older_than": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
+        "leads": leads,
+        "older_than": older_than,
         "chatbots": Chatbot.objects.for_account(account).order_by("name"),
         "filters": {name: request.GET.get(name, "") for name in ("q", "chatbot", "from", "to")},
         "can_delete": membership.can_manage_keys,

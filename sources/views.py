@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
-from chatbots.views import SOURCES_PAGE_SIZE, account_chatbot_or_404, render_chatbot_page
+from api.paging import PAGE_SIZE
+from chatbots.views import account_chatbot_or_404, render_chatbot_page
 
 from .forms import SOURCE_FORMS
 from .models import Source
@@ -68,7 +69,7 @@ def source_status(request, chatbot_id):
     membership = current_membership_or_404(request)
     chatbot = account_chatbot_or_404(membership, chatbot_id)
     sources = Source.objects.for_account(membership.account).filter(chatbot=chatbot)
-    if ids := request.GET.getlist("id")[:SOURCES_PAGE_SIZE]:
+    if ids := request.GET.getlist("id")[:PAGE_SIZE]:
         sources = sources.filter(pk__in=[source_id for source_id in map(public_id_or_none, ids) if source_id])
     sources = sources.only("id", "title", "url", "status", "error", "character_count", "created_at")
     response = JsonResponse({"sources": [
@@ -80,7 +81,7 @@ def source_status(request, chatbot_id):
             "error": source.error,
             "characters": source.character_count,
         }
-        for source in sources.order_by("-created_at", "-id")[:SOURCES_PAGE_SIZE]
+        for source in sources.order_by("-created_at", "-id")[:PAGE_SIZE]
     ]})
     # Polled every two seconds: every answer must be fresh, and none is worth keeping.
     response["Cache-Control"] = "no-store"

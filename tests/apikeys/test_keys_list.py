@@ -113,6 +113,17 @@ def test_revoked_keys_are_paged_on_their_own(alice_client, account):
     assert rows[2:] == ["Gone 000"]  # the 51st revoked key
 
 
+def test_paging_one_table_keeps_the_others_page(alice_client, account):
+    make_keys(account, 51)
+    make_keys(account, 51, prefix="Gone", revoked_at=timezone.now())
+    html = alice_client.get(SECURITY).content.decode()
+    older_keys = re.search(r'href="(/settings/security/\?older_than=[^"#]+)#api-keys-heading">Older keys', html).group(1)
+    html = alice_client.get(older_keys).content.decode()
+    link = re.search(r'href="(/settings/security/\?[^"#]+)#revoked-keys-heading">Older revoked keys', html).group(1)
+    rows = [row["Label"] for row in keys_table(alice_client.get(link.replace("&amp;", "&")))]
+    assert rows == ["Key 000", "Gone 000"]  # the working keys stay on their second page
+
+
 @pytest.mark.parametrize("cursor", ["nonsense", "key_" + "A" * 20, "\x00"])
 def test_an_unknown_or_malformed_cursor_shows_the_first_page(alice_client, key_pair, cursor):
     response = alice_client.get(SECURITY, {"older_than": cursor, "revoked_older_than": cursor})
