@@ -14,7 +14,7 @@ NAV_SECTIONS = {section for section, _, _ in MAIN_NAV}
 
 def current_account(request):
     membership = current_membership(request)
-    section = request.path.split("/")[1]
+    section = request.path_info.split("/")[1]
     return {
         "current_membership": membership,
         "current_account": membership.account if membership else None,

@@ -38,7 +38,7 @@ def conversations_page(request):
         .select_related("chatbot")
         # What tells one conversation from another, in the table and in its link's name.
         .annotate(first_question=Substr(Subquery(first_question), 1, 80))
-        .prefetch_related("leads")  # the reverse relation: leads sit above chatbots
+        .prefetch_related("leads")  # by the reverse relation: chatbots must not import the leads app above it
         .order_by("-started_at", "-id")
     )
     filters = {name: request.GET.get(name, "") for name in ("chatbot", "from", "to")}

@@ -81,12 +81,18 @@ class AllowedOrigin(BasePermission):
     code = "origin_not_allowed"
 
     def has_permission(self, request, view):
-        origin = request.headers.get("Origin")
-        # Pivra's own pages (Install → Preview) may use every chatbot: only Pivra serves them, and
-        # a client outside a browser could send any Origin anyway.
-        if origin and origin == request.build_absolute_uri("/").rstrip("/"):
-            return True
-        return origin_allowed(request.auth, origin)
+        return from_pivras_own_page(request) or origin_allowed(request.auth, request.headers.get("Origin"))
+
+
+def from_pivras_own_page(request):
+    """Pivra's own pages (Install → Preview) may use every chatbot: only Pivra serves them, and a
+    client outside a browser could send any Origin anyway. Browsers say so in Sec-Fetch-Site,
+    which no page can set, whatever the proxy did to the scheme or the host; older ones only in
+    Origin, compared with this request's own."""
+    if request.headers.get("Sec-Fetch-Site"):
+        return request.headers["Sec-Fetch-Site"] == "same-origin"
+    origin = request.headers.get("Origin")
+    return bool(origin) and origin.lower() == request.build_absolute_uri("/").rstrip("/").lower()
 
 
 class ActiveChatbot(BasePermission):

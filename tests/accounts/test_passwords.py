@@ -66,7 +66,7 @@ def test_a_wrong_current_password_is_a_field_error_and_changes_nothing(alice):
     response = change(client, current="not my password")
     assert response.status_code == 200
     assert response.context["form"].errors == {"old_password": ["That is not your current password."]}
-    assert 'id="id_old_password_errors"' in response.content.decode()
+    assert 'id="id_old_password_error"' in response.content.decode()
     alice.refresh_from_db()
     assert alice.check_password(PASSWORD)
 

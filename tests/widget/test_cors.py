@@ -56,8 +56,20 @@ def test_pivras_own_pages_may_chat_whatever_the_allowed_domains(widget, shop_bot
     assert widget.post("conversations", origin="http://testserver").status_code == 201
 
 
-@pytest.mark.parametrize("origin", ["https://testserver", "http://testserver:8000", "http://testserver.evil.org"])
-def test_only_pivras_exact_origin_counts_as_its_own(widget, shop_bot, origin):
+def test_a_browser_saying_same_origin_is_on_pivras_own_page_even_behind_a_tls_proxy(widget, shop_bot):
+    """The proxy ended TLS and SECURE_PROXY_SSL_HEADER is off: Pivra sees http, the page was https."""
+    response = widget.post("conversations", origin="https://testserver", headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("sec_fetch_site", ["cross-site", "same-site", "none"])
+def test_a_browser_saying_another_site_is_refused_even_with_pivras_origin(widget, shop_bot, sec_fetch_site):
+    response = widget.post("conversations", origin="http://testserver", headers={"Sec-Fetch-Site": sec_fetch_site})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("origin", ["https://testserver", "http://testserver:8000", "http://testserver.evil.org", "null"])
+def test_without_sec_fetch_site_only_pivras_exact_origin_counts_as_its_own(widget, shop_bot, origin):
     assert widget.post("conversations", origin=origin).status_code == 403
 
 
