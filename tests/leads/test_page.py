@@ -139,3 +139,15 @@ def test_a_streamed_export_is_logged_with_its_request_id_once_it_ends(alice_clie
 def test_a_nul_byte_anywhere_is_not_a_500(alice_client, leads, path):
     alice_client.raise_request_exception = False
     assert alice_client.get(path).status_code in (200, 404)
+
+
+def test_the_page_runs_a_constant_number_of_queries(alice_client, account, chatbot, django_assert_max_num_queries):
+    Lead.objects.create(account=account, chatbot=chatbot, name="First", email="first@example.com")
+    with django_assert_max_num_queries(10) as few:
+        alice_client.get(PAGE)
+    for n in range(60):
+        bot = Chatbot.objects.create(account=account, name=f"Bot {n}") if n < 5 else chatbot
+        Lead.objects.create(account=account, chatbot=bot, name=f"Lead {n}", email=f"lead{n}@example.com")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = alice_client.get(PAGE).content.decode()
+    assert "Older leads" in html

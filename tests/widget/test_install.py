@@ -163,3 +163,12 @@ def test_another_accounts_or_a_malformed_chatbots_preview_is_a_404(alice_client,
     path = f"/install/{chatbot_id.format(other=other_chatbot.pk)}/preview/"
     assert alice_client.get(path).status_code == 404
     assert alice_client.get(path.replace("preview", "regenerate-embed-key")).status_code == 404
+
+
+def test_the_page_runs_a_constant_number_of_queries(alice_client, account, chatbot, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10) as few:
+        alice_client.get(INSTALL)
+    for n in range(10):
+        Chatbot.objects.create(account=account, name=f"Bot {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert alice_client.get(INSTALL).content.decode().count('class="card chatbot-install"') == 11
