@@ -17,7 +17,7 @@ from chatbots.models import Chatbot
 from leads.models import Lead
 from tests.conftest import PASSWORD, make_account, make_member
 
-from .navigation import open_section
+from .navigation import FOLDS_AT, open_section
 from .test_api_key_flow import log_in
 from .test_widget import CustomerSite
 
@@ -232,8 +232,36 @@ def main_link(page, name):
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True)
 
 
-def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
-    page.set_viewport_size(LAPTOP)
+def tab_to_section(page, name, *, backwards=False):
+    """Tab to the main navigation's link `name`; on a phone, to Menu first, opened with Enter."""
+    if page.viewport_size["width"] <= FOLDS_AT:
+        menu = page.get_by_role("button", name="Menu")
+        tab_to(page, menu, backwards=backwards)
+        assert_focus_is_visible(page)
+        page.keyboard.press("Enter")
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        backwards = False  # the links come right after Menu
+    tab_to(page, main_link(page, name), backwards=backwards)
+
+
+def assert_escape_closes_the_menu(page):
+    """On a phone: Space opens Menu, whose first link is the next Tab; Escape there closes it and
+    gives Menu the focus back (not to the page's start, nor to a link now hidden)."""
+    menu = page.get_by_role("button", name="Menu")
+    tab_to(page, menu)
+    page.keyboard.press("Space")
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Tab")
+    expect(main_link(page, "Chatbots")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(menu).to_be_focused()
+
+
+@pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["390px", "1280px"])
+def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner, screen):
+    page.set_viewport_size(screen)
     page.goto("/accounts/login/")
     expect(page.get_by_label("Email")).to_be_focused()  # the login form's one job: it starts there
     page.keyboard.type("alice@example.com")
@@ -248,7 +276,9 @@ def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
     assert_focus_is_visible(page)
-    tab_to(page, main_link(page, "Chatbots"))
+    if screen is PHONE:
+        assert_escape_closes_the_menu(page)
+    tab_to_section(page, "Chatbots")
     assert_focus_is_visible(page)
     press_and_load(page)
 
@@ -274,7 +304,7 @@ def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
     press_and_load(page)
     expect(source_row(page, "Opening hours")).to_contain_text("Ready")
 
-    tab_to(page, main_link(page, "Install"), backwards=True)
+    tab_to_section(page, "Install", backwards=True)
     press_and_load(page)
     tab_to(page, page.get_by_role("button", name="Copy the snippet for Help desk"))
     assert_focus_is_visible(page)
@@ -301,7 +331,7 @@ def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
     page.keyboard.press("Enter")
     expect(page.get_by_role("log")).to_contain_text("Thanks! We'll be in touch soon.")
 
-    tab_to(page, main_link(page, "Leads"), backwards=True)
+    tab_to_section(page, "Leads", backwards=True)
     press_and_load(page)
     tab_to(page, page.get_by_label("Search"))
     page.keyboard.type("dana@example.org")
@@ -312,7 +342,7 @@ def test_an_owner_does_it_all_with_the_keyboard_alone(page, owner):
         page.keyboard.press("Enter")
     assert_exported(exported_rows(download.value), "Dana Visitor", "dana@example.org", "Help desk")
 
-    tab_to(page, main_link(page, "Conversations"), backwards=True)
+    tab_to_section(page, "Conversations", backwards=True)
     press_and_load(page)
     tab_to(page, page.get_by_role("link", name=re.compile(r"UTC, transcript")))
     press_and_load(page)

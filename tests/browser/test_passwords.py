@@ -27,7 +27,7 @@ def test_a_user_changes_their_password_on_a_phone(page):
     page.get_by_label("New password", exact=True).fill("a different horse, still stapled")
     page.get_by_label("Confirm new password").fill("a different horse, still stapled")
     page.get_by_role("button", name="Change password").click()
-    expect(page.locator("#id_old_password_errors")).to_have_text("That is not your current password.")
+    expect(page.locator("#id_old_password_error")).to_have_text("That is not your current password.")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.get_by_label("Current password").fill(PASSWORD)

@@ -1,7 +1,8 @@
-"""Every dashboard page on a 390px phone and a 1280px laptop, with data in it (issue #18): no page
-is wider than the screen (tables scroll inside their card), every button and link is reachable
-and big enough to tap, the navigation folds behind Menu on the phone, the Content-Security-Policy
-is never violated, and buttons repeated per row are named by what they act on."""
+"""Every dashboard page on a 390px phone and a 1280px laptop, with data in it (issue #18), the
+confirmation pages and Confirm your password included: no page is wider than the screen (tables
+scroll inside their card), every button and link is reachable and big enough to tap, the
+navigation folds behind Menu on the phone, the Content-Security-Policy is never violated, and
+buttons repeated per row are named by what they act on."""
 
 import re
 from pprint import pformat
@@ -20,7 +21,7 @@ from tests.conftest import make_account, make_member
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from widget.services import answer_message, capture_lead, start_conversation
 
-from .test_api_key_flow import log_in
+from .test_api_key_flow import confirm_password, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -50,20 +51,24 @@ def busy_account(live_server):
     alice = make_member(account, "alice@example.com", Membership.Role.OWNER)
     help_desk = Chatbot.objects.create(account=account, name="Help desk")
     Chatbot.objects.create(account=account, name="Sales desk")
-    for title, text in [("Opening hours", "We are open from 8 am to 6 pm."), ("Parking", "Parking is free for visitors.")]:
+    sources = [
         Source.objects.create(account=account, chatbot=help_desk, type=Source.Type.TEXT, title=title,
                               content=text, status=Source.Status.READY)
-    conversations = []
+        for title, text in [("Opening hours", "We are open from 8 am to 6 pm."), ("Parking", "Parking is free for visitors.")]
+    ]
+    conversations, leads = [], []
     for name, email in [("Dana Visitor", "dana@example.org"), ("Erin Visitor", "erin@example.org")]:
         conversation, _ = start_conversation(chatbot=help_desk, visitor_id=f"visitor-{name.split()[0].lower()}")
         answer_message(conversation=conversation, content="When are you open?")
-        capture_lead(conversation=conversation, name=name, email=email)
+        leads.append(capture_lead(conversation=conversation, name=name, email=email)[0])
         conversations.append(conversation)
-    for label in ["CRM sync", "Reporting dashboard"]:
-        ApiKey.objects.create_key(account=account, label=label, created_by=alice)
+    keys = [ApiKey.objects.create_key(account=account, label=label, created_by=alice)[0]
+            for label in ["CRM sync", "Reporting dashboard"]]
     # Endpoints come after the leads, so no delivery is sent anywhere; each gets one finished one.
+    endpoints = []
     for url in ["https://hooks.example.com/pivra", "https://crm.example.net/webhooks/pivra"]:
         endpoint = WebhookEndpoint.objects.create_endpoint(account=account, url=url, events=["lead.created"])
+        endpoints.append(endpoint)
         delivery = Delivery.objects.create(account=account, endpoint=endpoint, event_id=f"evt_{endpoint.pk[-12:]}",
                                            event_type="lead.created", payload="{}", status=Delivery.Status.SUCCEEDED,
                                            attempt_count=1)
@@ -80,8 +85,19 @@ def busy_account(live_server):
         "preview": f"/install/{help_desk.pk}/preview/",
         "security": "/settings/security/",
         "webhooks": "/settings/webhooks/",
+        "plans": "/settings/plans/",
+        "two-factor": "/accounts/two-factor/",
         "change password": "/accounts/password/change/",
         "getting started": "/docs/getting-started/",
+        # The pages that ask before an action is done (GETs: no password is asked for yet).
+        "edit a key": f"/settings/security/keys/{keys[0].pk}/edit/",
+        "roll a key": f"/settings/security/keys/{keys[0].pk}/roll/",
+        "revoke a key": f"/settings/security/keys/{keys[0].pk}/revoke/",
+        "delete a chatbot": f"/chatbots/{help_desk.pk}/delete/",
+        "delete a source": f"/chatbots/{help_desk.pk}/sources/{sources[0].pk}/delete/",
+        "delete a lead": f"/leads/{leads[0].pk}/delete/",
+        "regenerate an embed key": f"/install/{help_desk.pk}/regenerate-embed-key/",
+        "delete a webhook endpoint": f"/settings/webhooks/{endpoints[0].pk}/delete/",
     }
 
 
@@ -149,6 +165,24 @@ def assert_the_six_sections_are_shown(page):
         assert box["height"] >= MIN_TARGET, (link.text_content(), box)
 
 
+def problems_on(page, screen):
+    """What is wrong with the page shown, at `screen`: {problem: detail} of those found."""
+    expect(page.locator("main h1")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    found = {
+        "page wider than the screen": width if width > screen["width"] else None,
+        "too small to tap": page.evaluate(SMALL),
+        "out of reach": [c for c in page.evaluate(REACH) if c["left"] < 0 or c["right"] > screen["width"]],
+    }
+    page.evaluate("window.scrollTo(0, 0)")
+    if screen is PHONE:
+        assert_the_menu_folds_on_a_phone(page)
+    else:
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        assert_the_six_sections_are_shown(page)
+    return {problem: detail for problem, detail in found.items() if detail}
+
+
 @pytest.mark.parametrize("screen", [PHONE, LAPTOP], ids=["390px", "1280px"])
 def test_every_page_fits_the_screen_with_every_control_reachable_and_big_enough(page, busy_account, violations, screen):
     page.set_viewport_size(screen)
@@ -156,21 +190,19 @@ def test_every_page_fits_the_screen_with_every_control_reachable_and_big_enough(
     problems = {}
     for name, path in busy_account.items():
         page.goto(path)
-        expect(page.locator("main h1")).to_be_visible()
-        width = page.evaluate("document.documentElement.scrollWidth")
-        found = {
-            "page wider than the screen": width if width > screen["width"] else None,
-            "too small to tap": page.evaluate(SMALL),
-            "out of reach": [c for c in page.evaluate(REACH) if c["left"] < 0 or c["right"] > screen["width"]],
-        }
-        if found := {problem: detail for problem, detail in found.items() if detail}:
+        if found := problems_on(page, screen):
             problems[name] = found
-        page.evaluate("window.scrollTo(0, 0)")
-        if screen is PHONE:
-            assert_the_menu_folds_on_a_phone(page)
-        else:
-            expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-            assert_the_six_sections_are_shown(page)
+
+    # The session's first key, embed-key or webhook action asks for the password first.
+    page.goto(busy_account["regenerate an embed key"])
+    page.get_by_role("button", name="Confirm").click()
+    confirm_password(page)
+    if found := problems_on(page, screen):
+        problems["confirm your password"] = found
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("status")).to_contain_text("Help desk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Install → Embed code")
+
     assert problems == {}, pformat(problems)
     assert violations == []
 
