@@ -20,7 +20,6 @@ from .models import Chatbot
 from .services import create_chatbot
 
 
-
 def managers_change(request, membership):
     """Members see every chatbot page and change nothing: their POSTs are refused here."""
     if request.method == "POST" and not membership.can_manage_keys:
