@@ -1,8 +1,6 @@
 """Conversations in the browser: the account's conversations newest first, filtered by chatbot
 and dates, and each one's transcript with the sources its answers cited and the lead it gave."""
 
-from datetime import datetime, time, timezone as dt_timezone
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Substr
@@ -13,16 +11,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
-from api.paging import keyset_page
+from api.paging import keyset_page, on_dates
 
 from .models import Chatbot, Conversation, Message
-
-
-def _date(value):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 @never_cache
@@ -44,10 +35,7 @@ def conversations_page(request):
     filters = {name: request.GET.get(name, "") for name in ("chatbot", "from", "to")}
     if chatbot_id := public_id_or_none(filters["chatbot"]):
         conversations = conversations.filter(chatbot_id=chatbot_id)
-    if start := _date(filters["from"]):
-        conversations = conversations.filter(started_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
-    if end := _date(filters["to"]):
-        conversations = conversations.filter(started_at__lte=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
+    conversations = on_dates(conversations, "started_at", filters["from"], filters["to"])
     conversations, older_than = keyset_page(conversations, request.GET.get("older_than"), by="started_at")
     context = {
         "conversations": conversations,

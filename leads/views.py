@@ -2,7 +2,7 @@
 CSV (every matching lead, streamed), and deleted one by one."""
 
 import csv
-from datetime import datetime, time, timezone as dt_timezone
+from datetime import datetime, timezone as dt_timezone
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.context import current_membership_or_404
 from api.fields import public_id_or_none
-from api.paging import keyset_page
+from api.paging import keyset_page, on_dates
 from chatbots.models import Chatbot
 
 from .api import delete_lead
@@ -35,18 +35,8 @@ def matching_leads(account, params):
         leads = leads.filter(Q(email__icontains=query) | Q(name__icontains=query))
     if chatbot_id := public_id_or_none(params.get("chatbot")):
         leads = leads.filter(chatbot_id=chatbot_id)
-    if start := _date(params.get("from")):
-        leads = leads.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=dt_timezone.utc))
-    if end := _date(params.get("to")):
-        leads = leads.filter(created_at__lt=datetime.combine(end, time.max, tzinfo=dt_timezone.utc))
+    leads = on_dates(leads, "created_at", params.get("from"), params.get("to"))
     return leads.order_by("-created_at", "-id")
-
-
-def _date(value):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return None  # an unreadable date filters nothing rather than failing the page
 
 
 @never_cache
